@@ -1,0 +1,4 @@
+// The activations grader: one Jest test per item of rubrics/activations.yaml.
+import { defineGrader } from './engine/jest';
+
+defineGrader('activations');

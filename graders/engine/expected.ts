@@ -1,0 +1,209 @@
+/**
+ * What a lab's items expect: for every item and case, the inputs, the upstream gradient, the
+ * reference's outputs and gradients, and each named mutant's answer (for diagnoses). It is
+ * computed once by running the reference and the mutants (trusted code, in their own
+ * processes) and cached on disk, keyed by the content of everything it depends on. A student
+ * release ships it precomputed (visible items only) instead of the reference.
+ */
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { ConcreteCase, concreteCase, drawUpstream } from './cases';
+import { InputError } from './errors';
+import { StudentProcess } from './host';
+import type { Lab } from './labs';
+import { applyMutant, Mutant } from './mutants';
+import { buildModules, directoryTree, mapTree, mountedTree, overlay, SourceTree } from './modules';
+import type { Item, Params } from './rubric';
+import { Values, fromJson, toJson } from './values';
+
+export const EXPECTED_FORMAT = 'gradecheck/expected';
+const EXPECTED_VERSION = 1;
+
+export interface MutantAnswer {
+  /** The mutant's value for the item's check (outputs or gradients), when it ran. */
+  value?: Values;
+  failure?: string;
+}
+
+export interface ExpectedCase {
+  label: string;
+  seed: number;
+  inputs: Values;
+  params: Params;
+  /** Reference outputs. */
+  outputs: Values;
+  /** Backward checks: the upstream gradient and the reference's gradients. */
+  upstream?: Values;
+  grads?: Values;
+  mutants: Record<string, MutantAnswer>;
+}
+
+export interface ExpectedItem {
+  cases: ExpectedCase[];
+  /** The diagnoses of the mutants this item names. */
+  diagnoses: Record<string, { title: string; diagnosis: string }>;
+}
+
+export interface ExpectedBundle {
+  format: typeof EXPECTED_FORMAT;
+  version: number;
+  lab: string;
+  key: string;
+  items: Record<string, ExpectedItem>;
+}
+
+/** The reference, seen where students' files are: reference/<lab>/ over labs/. */
+export function referenceTree(root: string, lab: string): SourceTree {
+  return overlay(mountedTree(path.join(root, 'reference', lab), `labs/${lab}`, `reference/${lab}`), directoryTree(root));
+}
+
+export function mutantTree(root: string, lab: string, m: Mutant): SourceTree {
+  const rel = `labs/${lab}/${m.file}`;
+  const original = fs.readFileSync(path.join(root, 'reference', lab, m.file), 'utf8');
+  return overlay(mapTree({ [rel]: applyMutant(m, original) }, `mutant ${m.id}`), referenceTree(root, lab));
+}
+
+function filesUnder(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  if (fs.statSync(dir).isFile()) return [dir];
+  return fs
+    .readdirSync(dir)
+    .sort()
+    .flatMap((f) => filesUnder(path.join(dir, f)));
+}
+
+/** A hash of everything the expected values depend on. */
+export function expectedKey(root: string, lab: string): string {
+  const h = createHash('sha256');
+  const parts = [
+    `reference/${lab}`,
+    `labs/${lab}`,
+    'labs/common',
+    `rubrics/${lab}.yaml`,
+    `graders/${lab}.ops.ts`,
+    `fixtures/cases/${lab}.yaml`,
+    `fixtures/mutants/${lab}`,
+    'graders/engine',
+  ];
+  h.update(`v${EXPECTED_VERSION}`);
+  for (const p of parts) {
+    for (const f of filesUnder(path.join(root, p))) {
+      h.update(path.relative(root, f));
+      h.update(fs.readFileSync(f));
+    }
+  }
+  return h.digest('hex').slice(0, 20);
+}
+
+const REFERENCE_TIMEOUT_MS = 60000;
+
+function fail(lab: string, who: string, item: Item, c: ConcreteCase, message: string): never {
+  throw new Error(`${who} fails on ${lab} item ${item.id}, case "${c.label}": ${message}`);
+}
+
+/** Runs the reference (and the mutants) on every case of the given items. */
+export async function computeExpected(root: string, lab: Lab, items: Item[] = lab.rubric.items): Promise<ExpectedBundle> {
+  const bundle: ExpectedBundle = { format: EXPECTED_FORMAT, version: EXPECTED_VERSION, lab: lab.name, key: expectedKey(root, lab.name), items: {} };
+  const start = (tree: SourceTree) => {
+    const built = buildModules(root, tree, lab.files, lab.opsFile);
+    if (built.problems.length) throw new Error(`cannot build ${lab.name}: ${built.problems.map((p) => `${p.file}:${p.line}: ${p.message}`).join('; ')}`);
+    return new StudentProcess(built.modules, { sandbox: 'none', memoryMb: 2048 });
+  };
+
+  const reference = start(referenceTree(root, lab.name));
+  try {
+    for (const item of items) {
+      const op = lab.ops[item.op];
+      const cases: ExpectedCase[] = [];
+      for (const spec of item.cases) {
+        const c = concreteCase(op, spec, lab.fixtures);
+        const fwd = await reference.call({ op: item.op, stage: 'forward', inputs: c.inputs, params: c.params }, REFERENCE_TIMEOUT_MS);
+        if (!fwd.ok) fail(lab.name, 'the reference', item, c, fwd.failure.message);
+        const e: ExpectedCase = { label: c.label, seed: c.seed, inputs: c.inputs, params: c.params, outputs: fwd.value, mutants: {} };
+        if (item.check === 'backward') {
+          e.upstream = drawUpstream(fwd.value, op.upstream, c.seed);
+          const bwd = await reference.call({ op: item.op, stage: 'backward', inputs: c.inputs, params: c.params, upstream: e.upstream }, REFERENCE_TIMEOUT_MS);
+          if (!bwd.ok) fail(lab.name, 'the reference', item, c, bwd.failure.message);
+          e.grads = bwd.value;
+        }
+        cases.push(e);
+      }
+      const diagnoses = Object.fromEntries(item.mutants.map((id) => [id, { title: lab.mutants[id].title, diagnosis: lab.mutants[id].diagnosis }]));
+      bundle.items[item.id] = { cases, diagnoses };
+    }
+  } finally {
+    await reference.close();
+  }
+
+  const byMutant = new Map<string, Item[]>();
+  for (const item of items) for (const id of item.mutants) byMutant.set(id, [...(byMutant.get(id) ?? []), item]);
+  for (const [id, its] of byMutant) {
+    const proc = start(mutantTree(root, lab.name, lab.mutants[id]));
+    try {
+      for (const item of its) {
+        for (const e of bundle.items[item.id].cases) {
+          const r = await proc.call({ op: item.op, stage: item.check, inputs: e.inputs, params: e.params, upstream: e.upstream }, REFERENCE_TIMEOUT_MS);
+          e.mutants[id] = r.ok ? { value: r.value } : { failure: r.failure.message };
+        }
+      }
+    } finally {
+      await proc.close();
+    }
+  }
+  return bundle;
+}
+
+// ----- files ------------------------------------------------------------------------------------
+
+export function writeExpected(file: string, bundle: ExpectedBundle): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(toJson(bundle as unknown as Values)));
+  fs.renameSync(tmp, file);
+}
+
+export function readExpected(file: string): ExpectedBundle {
+  const bundle = fromJson(JSON.parse(fs.readFileSync(file, 'utf8'))) as unknown as ExpectedBundle;
+  if (bundle.format !== EXPECTED_FORMAT || bundle.version !== EXPECTED_VERSION) throw new Error(`${file} is not a gradecheck expected-values file of version ${EXPECTED_VERSION}`);
+  return bundle;
+}
+
+/** Where a shipped (release) bundle lives. */
+export function shippedExpectedPath(root: string, lab: string): string {
+  return path.join(root, 'graders', 'expected', `${lab}.json`);
+}
+
+const memory = new Map<string, Promise<ExpectedBundle>>();
+
+/**
+ * The expected values for a lab: computed from reference/ when the harness has it (cached in
+ * node_modules/.cache/gradecheck), else the shipped file of a student release.
+ */
+export function expectedFor(root: string, lab: Lab): Promise<ExpectedBundle> {
+  if (!fs.existsSync(path.join(root, 'reference', lab.name))) {
+    const shipped = shippedExpectedPath(root, lab.name);
+    if (!fs.existsSync(shipped)) return Promise.reject(new InputError('no_expected', `no reference/${lab.name} and no ${path.relative(root, shipped)}: nothing to grade against`));
+    return Promise.resolve(readExpected(shipped));
+  }
+  const key = expectedKey(root, lab.name);
+  const memoKey = `${root}\0${lab.name}\0${key}`;
+  let p = memory.get(memoKey);
+  if (!p) {
+    const file = path.join(root, 'node_modules', '.cache', 'gradecheck', `expected-${lab.name}-${key}.json`);
+    p = (async () => {
+      if (fs.existsSync(file)) {
+        try {
+          return readExpected(file);
+        } catch {
+          /* a damaged cache file is recomputed */
+        }
+      }
+      const bundle = await computeExpected(root, lab);
+      writeExpected(file, bundle);
+      return bundle;
+    })();
+    memory.set(memoKey, p);
+  }
+  return p;
+}

@@ -1,0 +1,182 @@
+/**
+ * The second gradient oracle: a student's backward against central differences of the
+ * student's own forward, with PyTorch gradcheck's defaults (eps 1e-6, atol 1e-5, rtol 1e-3).
+ *
+ * Everything is measured on the scalar the backward pass differentiates,
+ *     L(inputs) = sum over outputs o of sum(forward(inputs)[o] * upstream[o]),
+ * so dL/d(input) is exactly what backward(inputs, upstream) returns.
+ * - full mode: every element, dL/dx_i ~ (L(x + eps e_i) - L(x - eps e_i)) / 2 eps;
+ * - fast mode (PyTorch's fast_mode): a few random unit directions u over all inputs at once,
+ *   comparing v^T J u (v = upstream) from differences with the analytic sum(grad * u).
+ * The forward runs elsewhere (the student process); this module only plans and checks.
+ */
+import { Rng } from '../../labs/common/rng';
+import { formatNumber } from './compare';
+import { Value, Values, isFloatTensor, isTensor, unravel } from './values';
+
+export interface GradcheckSettings {
+  /** Run this oracle at all. */
+  numeric: boolean;
+  eps: number;
+  atol: number;
+  rtol: number;
+  /** full: every element; fast: random projections; auto: full up to `max_full` elements. */
+  mode: 'auto' | 'full' | 'fast';
+  max_full: number;
+  projections: number;
+}
+
+export const GRADCHECK_DEFAULTS: GradcheckSettings = { numeric: true, eps: 1e-6, atol: 1e-5, rtol: 1e-3, mode: 'auto', max_full: 256, projections: 3 };
+
+/** Runs the forward on many input sets; resolves to each one's outputs. */
+export type BatchForward = (batch: Values[]) => Promise<Values[]>;
+
+/** sum over o of sum(outputs[o] * upstream[o]); NaN when an output is missing or malformed. */
+export function upstreamLoss(outputs: Values, upstream: Values): number {
+  let total = 0;
+  for (const [key, up] of Object.entries(upstream)) total += dot(outputs[key], up);
+  return total;
+}
+
+function dot(a: Value | undefined, b: Value): number {
+  if (typeof b === 'number') return typeof a === 'number' ? a * b : isTensor(a) && a.data.length === 1 ? a.data[0] * b : NaN;
+  if (isTensor(b)) {
+    if (typeof a === 'number' && b.data.length === 1) return a * b.data[0];
+    if (!isTensor(a) || a.data.length !== b.data.length) return NaN;
+    let s = 0;
+    for (let i = 0; i < b.data.length; i++) s += a.data[i] * b.data[i];
+    return s;
+  }
+  return NaN;
+}
+
+/** A differentiable input: a float tensor or a plain number. */
+interface Slot {
+  name: string;
+  size: number;
+  shape: number[];
+  get(v: Values, i: number): number;
+  set(v: Values, i: number, x: number): void;
+}
+
+function slotsOf(inputs: Values, wrt: string[]): Slot[] {
+  const slots: Slot[] = [];
+  for (const name of wrt) {
+    const v = inputs[name];
+    if (typeof v === 'number') {
+      slots.push({ name, size: 1, shape: [], get: (vs) => vs[name] as number, set: (vs, _i, x) => void (vs[name] = x) });
+    } else if (isFloatTensor(v)) {
+      slots.push({
+        name,
+        size: v.data.length,
+        shape: v.shape,
+        get: (vs, i) => (vs[name] as { data: Float64Array }).data[i],
+        set: (vs, i, x) => void ((vs[name] as { data: Float64Array }).data[i] = x),
+      });
+    }
+  }
+  return slots;
+}
+
+function withChanges(inputs: Values, slots: Slot[], changes: Array<[slot: number, index: number, delta: number]>): Values {
+  const touched = new Set(changes.map(([s]) => slots[s].name));
+  const copy: Values = { ...inputs };
+  for (const name of touched) {
+    const v = inputs[name];
+    copy[name] = isTensor(v) ? { shape: v.shape, data: v.data.slice() } : v;
+  }
+  for (const [s, i, delta] of changes) slots[s].set(copy, i, slots[s].get(inputs, i) + delta);
+  return copy;
+}
+
+export interface GradcheckResult {
+  ok: boolean;
+  mode: 'full' | 'fast';
+  /** Worst disagreement, for the feedback. */
+  message: string;
+  checked: number;
+}
+
+function analyticAt(grads: Values, slot: Slot, i: number): number {
+  const g = grads[slot.name];
+  if (typeof g === 'number') return g;
+  if (isTensor(g) && g.data.length === slot.size) return g.data[i];
+  return NaN;
+}
+
+/**
+ * Checks `grads` (the student's backward) against finite differences of `forward` around
+ * `inputs`, for the inputs named in `wrt`.
+ */
+export async function gradcheck(
+  forward: BatchForward,
+  inputs: Values,
+  upstream: Values,
+  grads: Values,
+  wrt: string[],
+  s: GradcheckSettings,
+  seed: number,
+): Promise<GradcheckResult> {
+  const slots = slotsOf(inputs, wrt);
+  const size = slots.reduce((n, sl) => n + sl.size, 0);
+  const mode = s.mode === 'auto' ? (size <= s.max_full ? 'full' : 'fast') : s.mode;
+  const within = (numeric: number, analytic: number) => Math.abs(numeric - analytic) <= s.atol + s.rtol * Math.abs(numeric);
+
+  if (mode === 'full') {
+    const batch: Values[] = [];
+    slots.forEach((sl, k) => {
+      for (let i = 0; i < sl.size; i++) batch.push(withChanges(inputs, slots, [[k, i, s.eps]]), withChanges(inputs, slots, [[k, i, -s.eps]]));
+    });
+    const losses = (await forward(batch)).map((o) => upstreamLoss(o, upstream));
+    let at = 0;
+    let worst: { text: string; excess: number } | undefined;
+    let off = 0;
+    slots.forEach((sl) => {
+      for (let i = 0; i < sl.size; i++, at += 2) {
+        const numeric = (losses[at] - losses[at + 1]) / (2 * s.eps);
+        const analytic = analyticAt(grads, sl, i);
+        if (!within(numeric, analytic) || !Number.isFinite(analytic)) {
+          off++;
+          const excess = Math.abs(numeric - analytic) - s.atol - s.rtol * Math.abs(numeric);
+          if (!worst || !(excess <= worst.excess)) {
+            const where = sl.shape.length ? `${sl.name}[${unravel(i, sl.shape).join(', ')}]` : sl.name;
+            worst = { text: `${where}: your backward gives ${formatNumber(analytic)}, finite differences of your forward give ${formatNumber(numeric)}`, excess };
+          }
+        }
+      }
+    });
+    return { ok: off === 0, mode, checked: size, message: worst ? `${worst.text} (${off} of ${size} elements disagree)` : '' };
+  }
+
+  const rng = new Rng(seed);
+  const directions: Array<Array<[number, number, number]>> = [];
+  const analytic: number[] = [];
+  for (let p = 0; p < s.projections; p++) {
+    const raw: Array<[number, number, number]> = [];
+    let norm = 0;
+    slots.forEach((sl, k) => {
+      for (let i = 0; i < sl.size; i++) {
+        const u = rng.normal();
+        norm += u * u;
+        raw.push([k, i, u]);
+      }
+    });
+    norm = Math.sqrt(norm);
+    const unit = raw.map(([k, i, u]) => [k, i, u / norm] as [number, number, number]);
+    directions.push(unit);
+    analytic.push(unit.reduce((acc, [k, i, u]) => acc + analyticAt(grads, slots[k], i) * u, 0));
+  }
+  const batch = directions.flatMap((u) => [
+    withChanges(inputs, slots, u.map(([k, i, x]) => [k, i, s.eps * x])),
+    withChanges(inputs, slots, u.map(([k, i, x]) => [k, i, -s.eps * x])),
+  ]);
+  const losses = (await forward(batch)).map((o) => upstreamLoss(o, upstream));
+  const failures: string[] = [];
+  directions.forEach((_, p) => {
+    const numeric = (losses[2 * p] - losses[2 * p + 1]) / (2 * s.eps);
+    if (!within(numeric, analytic[p]) || !Number.isFinite(analytic[p])) {
+      failures.push(`along random direction ${p + 1}, your backward gives ${formatNumber(analytic[p])}, finite differences of your forward give ${formatNumber(numeric)}`);
+    }
+  });
+  return { ok: failures.length === 0, mode, checked: directions.length, message: failures.length ? `${failures[0]} (${failures.length} of ${directions.length} projections disagree)` : '' };
+}

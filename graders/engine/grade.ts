@@ -1,0 +1,278 @@
+/**
+ * Grading: a submission's labs against the expected values, item by item, case by case.
+ * Student code runs only in the student process; this side compares and scores.
+ */
+import * as path from 'path';
+import { Comparison, compareValues, formatMismatch, mismatchStatus } from './compare';
+import { ExpectedBundle, ExpectedCase, ExpectedItem, expectedFor } from './expected';
+import { gradcheck } from './gradcheck';
+import { CallFailure, StudentProcess, formatSeconds } from './host';
+import { Lab, loadLab, selectLabs } from './labs';
+import { buildModules, directoryTree, overlay, SourceTree } from './modules';
+import { CaseResult, ItemResult, LabResult, Results, RESULTS_FORMAT, RESULTS_VERSION, Status, roundScore, sumScores } from './results';
+import type { Item } from './rubric';
+import { resolveSandbox, SandboxMode, SandboxRequest } from './sandbox';
+import { typeErrors } from './typecheck';
+import { Value, Values, isTensor } from './values';
+
+export interface GradeLabOptions {
+  root: string;
+  /** The submission's files (labs/**), falling back to the harness's. */
+  tree: SourceTree;
+  sandbox: SandboxMode;
+  memoryMb?: number;
+  expected: ExpectedBundle;
+  /** Report type errors as notes (costs a type-check of the lab's files). */
+  typecheck?: boolean;
+  /** Called as each item finishes (progress). */
+  onItem?: (item: ItemResult) => void;
+}
+
+export const DEFAULT_MEMORY_MB = 512;
+
+/** Outcomes where the code ran and answered wrongly: the ones a hint about the math can help. */
+const WRONG_ANSWER = new Set<Status>(['wrong_value', 'wrong_shape', 'wrong_type', 'not_finite', 'mutated_input']);
+
+interface CaseVerdict extends CaseResult {
+  /** What the student returned, for diagnoses. */
+  value?: Values;
+}
+
+function failureVerdict(label: string, f: CallFailure): CaseVerdict {
+  return { label, status: f.status, message: f.message };
+}
+
+function pick(values: Values, keys: string[] | undefined): Values {
+  return keys ? Object.fromEntries(keys.map((k) => [k, values[k]])) : values;
+}
+
+function comparisonVerdict(label: string, cmp: Comparison, value: Values): CaseVerdict {
+  if (cmp.ok) return { label, status: 'passed', message: '', value };
+  return { label, status: mismatchStatus(cmp.mismatches), message: cmp.mismatches.slice(0, 3).map(formatMismatch).join('; '), value };
+}
+
+function scalarOf(v: Value | undefined): number | undefined {
+  if (typeof v === 'number') return v;
+  if (isTensor(v) && v.data.length === 1) return v.data[0];
+  return undefined;
+}
+
+function boundsVerdict(label: string, bounds: NonNullable<Item['bounds']>, value: Values): CaseVerdict {
+  const problems: string[] = [];
+  for (const [key, b] of Object.entries(bounds)) {
+    const x = scalarOf(value[key]);
+    if (x === undefined || Number.isNaN(x)) problems.push(`${key}: expected a number, got ${JSON.stringify(value[key])?.slice(0, 60)}`);
+    else if (b.min !== undefined && !(x >= b.min)) problems.push(`${key} is ${x}, below the required ${b.min}`);
+    else if (b.max !== undefined && !(x <= b.max)) problems.push(`${key} is ${x}, above the allowed ${b.max}`);
+  }
+  return problems.length ? { label, status: 'wrong_value', message: problems.join('; '), value } : { label, status: 'passed', message: '', value };
+}
+
+/** Separates "your forward is wrong" from "your backward disagrees with your own forward". */
+async function explainGradient(proc: StudentProcess, item: Item, e: ExpectedCase, grads: Values, deadline: number): Promise<string> {
+  const fwd = await proc.call({ op: item.op, stage: 'forward', inputs: e.inputs, params: e.params }, deadline - Date.now());
+  if (!fwd.ok) return `(your forward could not be run to check this gradient: ${fwd.failure.message})`;
+  const forwardRight = compareValues(e.outputs, fwd.value, item.tolerance).ok;
+  const wrt = Object.keys(e.grads ?? {}).filter((k) => k in e.inputs);
+  const check = await gradcheck(
+    async (batch) => {
+      const r = await proc.callMany(item.op, 'forward', batch.map((inputs) => ({ inputs, params: e.params })), deadline - Date.now());
+      if (!r.ok) throw new Error(r.failure.message);
+      return r.values;
+    },
+    e.inputs,
+    e.upstream ?? {},
+    grads,
+    wrt,
+    item.gradcheck,
+    e.seed,
+  ).catch((err: Error) => ({ ok: false, message: `finite differences could not run: ${err.message}`, mode: 'full' as const, checked: 0 }));
+  if (forwardRight && !check.ok) return `Your forward is right, but your backward disagrees with finite differences of it: ${check.message}.`;
+  if (!forwardRight && check.ok) return 'Your backward agrees with finite differences of your own forward, but your forward is wrong: fix the forward first.';
+  if (!forwardRight) return `Your forward is wrong, and your backward also disagrees with finite differences of your own forward: ${check.message}.`;
+  return 'Your backward agrees with finite differences of your forward, but not closely enough with the reference.';
+}
+
+async function gradeCase(proc: StudentProcess, item: Item, e: ExpectedCase, deadline: number): Promise<CaseVerdict> {
+  const remaining = deadline - Date.now();
+  if (remaining <= 0) return { label: e.label, status: 'timed_out', message: `not run: the item's ${formatSeconds(item.timeout * 1000)} ran out` };
+  const r = await proc.call({ op: item.op, stage: item.check, inputs: e.inputs, params: e.params, upstream: e.upstream }, remaining);
+  if (!r.ok) return failureVerdict(e.label, r.failure);
+  if (r.mutated.length) {
+    return { label: e.label, status: 'mutated_input', message: `your code changed its input${r.mutated.length > 1 ? 's' : ''} ${r.mutated.join(', ')} in place; compute into a new tensor instead` };
+  }
+  if (item.check === 'forward') {
+    if (item.bounds) return boundsVerdict(e.label, item.bounds, r.value);
+    return comparisonVerdict(e.label, compareValues(pick(e.outputs, item.outputs), r.value, item.tolerance), r.value);
+  }
+  const verdict = comparisonVerdict(e.label, compareValues(e.grads!, r.value, item.tolerance), r.value);
+  if (verdict.status === 'wrong_value' && item.gradcheck.numeric) verdict.message += ` ${await explainGradient(proc, item, e, r.value, deadline)}`;
+  return verdict;
+}
+
+/** The first mutant whose answers match the student's on every failing case that returned a value. */
+function diagnose(item: Item, exp: ExpectedItem, verdicts: CaseVerdict[]): string | undefined {
+  const failing = verdicts.map((v, i) => ({ v, e: exp.cases[i] })).filter(({ v }) => v.status !== 'passed' && v.value !== undefined);
+  if (failing.length === 0) return undefined;
+  for (const id of Object.keys(exp.diagnoses)) {
+    const matches = failing.every(({ v, e }) => {
+      const answer = e.mutants[id]?.value;
+      const target = answer && item.check === 'forward' ? pick(answer, item.outputs) : answer;
+      return target !== undefined && compareValues(target, v.value, item.tolerance).ok;
+    });
+    if (matches) return exp.diagnoses[id].diagnosis;
+  }
+  return undefined;
+}
+
+export async function gradeItem(proc: StudentProcess, item: Item, exp: ExpectedItem): Promise<ItemResult> {
+  const started = Date.now();
+  const deadline = started + item.timeout * 1000;
+  const verdicts: CaseVerdict[] = [];
+  for (const e of exp.cases) verdicts.push(await gradeCase(proc, item, e, deadline));
+  const passed = verdicts.filter((v) => v.status === 'passed').length;
+  const total = verdicts.length;
+  const fraction = item.scoring === 'proportional' ? passed / total : passed === total ? 1 : 0;
+  const firstFailure = verdicts.find((v) => v.status !== 'passed');
+  const sameEverywhere = passed === 0 && verdicts.every((v) => v.message === firstFailure?.message);
+  const message = !firstFailure
+    ? `${total} case${total > 1 ? 's' : ''} passed`
+    : total > 1 && !sameEverywhere
+      ? `case "${firstFailure.label}" (${total - passed} of ${total} failed): ${firstFailure.message}`
+      : firstFailure.message;
+  const diagnosis = firstFailure ? diagnose(item, exp, verdicts) : undefined;
+  return {
+    id: item.id,
+    title: item.title,
+    score: roundScore(item.points * fraction),
+    max_score: item.points,
+    status: firstFailure ? firstFailure.status : 'passed',
+    message,
+    ...(firstFailure && WRONG_ANSWER.has(firstFailure.status) && item.hints.length ? { hint: item.hints.join(' ') } : {}),
+    ...(diagnosis ? { diagnosis } : {}),
+    visibility: item.visibility,
+    duration_ms: Date.now() - started,
+    cases: verdicts.map(({ label, status, message: m }) => ({ label, status, message: m })),
+  };
+}
+
+function zeroItem(item: Item, status: Status, message: string): ItemResult {
+  return { id: item.id, title: item.title, score: 0, max_score: item.points, status, message, visibility: item.visibility, duration_ms: 0, cases: [] };
+}
+
+/**
+ * One lab of one submission being graded: the student process is started on the first item
+ * and reused, item after item. `gradeLab` grades every item; the Jest graders grade one item
+ * per test.
+ */
+export class LabSession {
+  /** The items this session grades: those with expected values (a release ships visible ones). */
+  readonly items: Item[];
+  private readonly proc?: StudentProcess;
+  private readonly buildProblem?: { message: string; notes: string[] };
+  private readonly notes: string[] = [];
+  private readonly graded: ItemResult[] = [];
+
+  constructor(
+    readonly lab: Lab,
+    private readonly opts: GradeLabOptions,
+  ) {
+    this.items = lab.rubric.items.filter((it) => it.id in opts.expected.items);
+    const built = buildModules(opts.root, opts.tree, lab.files, lab.opsFile);
+    if (built.problems.length) {
+      const first = built.problems[0];
+      const where = first.line ? `${first.file}:${first.line}:${first.column}` : first.file;
+      this.buildProblem = {
+        message: first.message.startsWith('missing file') ? first.message : `syntax error at ${where}: ${first.message}`,
+        notes: built.problems.map((p) => (p.line ? `${p.file}:${p.line}:${p.column} ${p.message}` : p.message)),
+      };
+      return;
+    }
+    if (opts.typecheck) this.notes = typeErrors(opts.root, opts.tree, lab.files);
+    this.proc = new StudentProcess(built.modules, { sandbox: opts.sandbox, memoryMb: opts.memoryMb ?? DEFAULT_MEMORY_MB });
+  }
+
+  async grade(item: Item): Promise<ItemResult> {
+    const r = this.proc
+      ? await gradeItem(this.proc, item, this.opts.expected.items[item.id])
+      : { ...zeroItem(item, 'syntax_error', this.buildProblem!.message) };
+    this.graded.push(r);
+    this.opts.onItem?.(r);
+    return r;
+  }
+
+  /** The lab's result from the items graded so far, in rubric order. */
+  result(): LabResult {
+    const order = new Map(this.items.map((it, i) => [it.id, i]));
+    const items = [...this.graded].sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
+    const loadError = items.find((r) => r.status === 'load_error');
+    const status = this.buildProblem ? 'syntax_error' : loadError ? 'load_error' : 'graded';
+    return {
+      lab: this.lab.name,
+      title: this.lab.rubric.title,
+      ...(this.lab.rubric.due ? { due: this.lab.rubric.due } : {}),
+      ...sumScores(items),
+      status,
+      message: this.buildProblem?.message ?? loadError?.message ?? '',
+      notes: this.buildProblem?.notes ?? this.notes,
+      items,
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.proc?.close();
+  }
+}
+
+/** Grades one lab of one submission. Never throws for anything the student's code does. */
+export async function gradeLab(lab: Lab, opts: GradeLabOptions): Promise<LabResult> {
+  const session = new LabSession(lab, opts);
+  try {
+    for (const item of session.items) await session.grade(item);
+  } finally {
+    await session.close();
+  }
+  return session.result();
+}
+
+export interface GradeOptions {
+  /** The harness checkout (rubrics, graders, reference or shipped expected values). */
+  root: string;
+  /** A folder holding the student's labs/ (default: the harness's own). */
+  submission?: string;
+  labs?: string[];
+  sandbox?: SandboxRequest;
+  memoryMb?: number;
+  typecheck?: boolean;
+  onItem?: (lab: string, item: ItemResult) => void;
+  /** Called when a lab starts (progress). */
+  onLab?: (lab: string) => void;
+}
+
+/** The submission's labs/** over the harness's, so a missing file grades as the stub. */
+export function submissionTree(root: string, submission: string): SourceTree {
+  return path.resolve(submission) === path.resolve(root) ? directoryTree(root) : overlay(directoryTree(submission), directoryTree(root));
+}
+
+/** Grades every selected lab of one submission. */
+export async function gradeSubmission(opts: GradeOptions): Promise<Results> {
+  const root = path.resolve(opts.root);
+  const submission = path.resolve(opts.submission ?? root);
+  const sandbox = resolveSandbox(opts.sandbox ?? 'auto');
+  const tree = submissionTree(root, submission);
+  const labs: LabResult[] = [];
+  for (const name of selectLabs(root, opts.labs)) {
+    opts.onLab?.(name);
+    const lab = loadLab(root, name);
+    const expected = await expectedFor(root, lab);
+    labs.push(await gradeLab(lab, { root, tree, sandbox, memoryMb: opts.memoryMb, expected, typecheck: opts.typecheck, onItem: (r) => opts.onItem?.(name, r) }));
+  }
+  return {
+    format: RESULTS_FORMAT,
+    version: RESULTS_VERSION,
+    submission: path.relative(process.cwd(), submission) || '.',
+    ...sumScores(labs),
+    sandbox,
+    labs,
+  };
+}

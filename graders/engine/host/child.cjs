@@ -1,0 +1,170 @@
+'use strict';
+/*
+ * The student process. It runs one lab's implementation (a student's, the reference, or a
+ * mutant) and nothing else: the grader sends it compiled modules and calls over IPC, and it
+ * answers with plain values. It never sees expected values, tolerances or scores, and under
+ * the permission model it can read no file but this one (its modules arrive as messages).
+ *
+ * Protocol (parent -> child):
+ *   { type: 'load', files: {path: js}, resolutions: {path: {spec: path}}, ops: path, entries: [path] }
+ *   { type: 'call', id, op, stage, inputs, params, upstream }
+ *   { type: 'calls', id, op, stage, batch: [{ inputs, params, upstream }] }   (finite differences)
+ * (child -> parent):
+ *   { type: 'loaded', exports: [name] } | { type: 'load_failed', error }
+ *   { type: 'result', id, value, mutated: [name] } | { type: 'failed', id, error }
+ *   { type: 'results', id, values } (a batch; the first error ends it)
+ */
+const Module = require('module');
+
+let files = {};
+let resolutions = {};
+const cache = new Map();
+
+function requireFrom(from, spec) {
+  if (Module.isBuiltin(spec)) return require(spec);
+  const target = (resolutions[from] || {})[spec];
+  if (target === undefined || !(target in files)) {
+    const err = new Error(`Cannot find module '${spec}' from ${from} (only the lab's own files, labs/common and the allowed packages can be imported)`);
+    err.code = 'MODULE_NOT_FOUND';
+    throw err;
+  }
+  return load(target);
+}
+
+function load(filename) {
+  const cached = cache.get(filename);
+  if (cached) return cached.exports;
+  const m = new Module(filename, null);
+  m.filename = filename;
+  m.paths = [];
+  m.require = (spec) => requireFrom(filename, spec);
+  cache.set(filename, m);
+  if (filename.endsWith('.json')) {
+    m.exports = JSON.parse(files[filename]);
+  } else {
+    m._compile(files[filename], filename);
+  }
+  m.loaded = true;
+  return m.exports;
+}
+
+function describeError(e) {
+  if (e === null || typeof e !== 'object') return { name: 'Error', message: `threw a non-Error value: ${String(e)}`, stack: '' };
+  const name = typeof e.name === 'string' ? e.name : 'Error';
+  return {
+    name,
+    message: typeof e.message === 'string' ? e.message : String(e),
+    stack: typeof e.stack === 'string' ? e.stack : '',
+    notImplemented: name === 'NotImplementedError',
+  };
+}
+
+/** Converts what student code returned into plain, cloneable data. */
+function toPlain(v, depth) {
+  if (depth > 8) return '[too deep]';
+  if (v === null || v === undefined) return v === null ? null : '[undefined]';
+  const t = typeof v;
+  if (t === 'number' || t === 'boolean' || t === 'string') return v;
+  if (t === 'bigint') return Number(v);
+  if (t === 'function') return '[function]';
+  if (ArrayBuffer.isView(v)) {
+    if (v instanceof Float64Array || v instanceof Int32Array || v instanceof Uint8Array) return v.slice();
+    return Float64Array.from(v);
+  }
+  if (Array.isArray(v)) return v.map((x) => toPlain(x, depth + 1));
+  if (t === 'object') {
+    if ('shape' in v && 'data' in v) {
+      let shape = v.shape;
+      try { shape = Array.from(v.shape, Number); } catch (e) { shape = '[invalid shape]'; }
+      const data = ArrayBuffer.isView(v.data) || Array.isArray(v.data) ? toPlain(v.data, depth + 1) : '[invalid data]';
+      return { shape, data: Array.isArray(data) ? Float64Array.from(data, Number) : data };
+    }
+    const out = {};
+    for (const k of Object.keys(v)) out[k] = toPlain(v[k], depth + 1);
+    return out;
+  }
+  return String(v);
+}
+
+function deepCopy(v) {
+  if (ArrayBuffer.isView(v)) return v.slice();
+  if (Array.isArray(v)) return v.map(deepCopy);
+  if (v !== null && typeof v === 'object') {
+    const out = {};
+    for (const k of Object.keys(v)) out[k] = deepCopy(v[k]);
+    return out;
+  }
+  return v;
+}
+
+function sameData(a, b) {
+  if (ArrayBuffer.isView(a) && ArrayBuffer.isView(b)) {
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => sameData(x, b[i]));
+  if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object') {
+    const ka = Object.keys(a);
+    return ka.length === Object.keys(b).length && ka.every((k) => sameData(a[k], b[k]));
+  }
+  return Object.is(a, b);
+}
+
+let ops = {};
+let lab = {};
+
+function invoke(msg, inputs, params, upstream) {
+  const op = ops[msg.op];
+  if (!op || typeof op[msg.stage] !== 'function') {
+    return { error: { name: 'HarnessError', message: `the grader has no ${msg.stage} for op '${msg.op}'`, stack: '' } };
+  }
+  const uses = (op.uses && op.uses[msg.stage]) || [];
+  const missing = uses.filter((name) => typeof lab[name] !== 'function');
+  if (missing.length > 0) return { error: { name: 'MissingExport', message: `missing export: ${missing.join(', ')}`, stack: '', missingExport: missing } };
+  // Student code gets its own copies, so an in-place change is seen here and hurts no later call.
+  const given = deepCopy(inputs);
+  try {
+    const value = toPlain(op[msg.stage](lab, given, params || {}, upstream ? deepCopy(upstream) : undefined), 0);
+    const mutated = Object.keys(inputs).filter((k) => !sameData(inputs[k], given[k]));
+    return { value, mutated };
+  } catch (e) {
+    return { error: describeError(e) };
+  }
+}
+
+process.on('message', (msg) => {
+  if (msg.type === 'load') {
+    files = msg.files;
+    resolutions = msg.resolutions;
+    try {
+      ops = load(msg.ops).ops;
+    } catch (e) {
+      process.send({ type: 'load_failed', error: { ...describeError(e), harness: true } });
+      return;
+    }
+    try {
+      for (const entry of msg.entries) Object.assign(lab, load(entry));
+      process.send({ type: 'loaded', exports: Object.keys(lab) });
+    } catch (e) {
+      process.send({ type: 'load_failed', error: describeError(e) });
+    }
+  } else if (msg.type === 'call') {
+    const r = invoke(msg, msg.inputs, msg.params, msg.upstream);
+    if (r.error) process.send({ type: 'failed', id: msg.id, error: r.error });
+    else process.send({ type: 'result', id: msg.id, value: r.value, mutated: r.mutated });
+  } else if (msg.type === 'calls') {
+    const values = [];
+    for (const call of msg.batch) {
+      const r = invoke(msg, call.inputs, call.params, call.upstream);
+      if (r.error) {
+        process.send({ type: 'failed', id: msg.id, error: r.error });
+        return;
+      }
+      values.push(r.value);
+    }
+    process.send({ type: 'results', id: msg.id, values });
+  }
+});
+
+process.send({ type: 'ready' });

@@ -1,0 +1,60 @@
+/**
+ * Mutants: known student mistakes, each written as a small patch to the reference
+ * (`fixtures/mutants/<lab>/<id>.yaml`). A mutant serves twice: grader validation grades it
+ * as a submission and checks that it loses points on exactly the items it names, and when a
+ * student's output matches a mutant's rather than the reference's, the feedback gives the
+ * mutant's diagnosis.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { z } from 'zod';
+import { SpecDocument, SpecError, SpecIssue } from './spec-files';
+
+const MutantSchema = z
+  .object({
+    title: z.string().min(1).describe('the mistake, in a few words'),
+    diagnosis: z.string().min(1).describe('what the feedback says when a student makes it'),
+    file: z.string().min(1).describe('the file of reference/<lab>/ it patches'),
+    patch: z
+      .array(z.object({ find: z.string().min(1), replace: z.string() }).strict())
+      .min(1)
+      .describe('each `find` must occur exactly once'),
+    loses: z.array(z.string()).min(1).describe('the items that must lose points, and no others'),
+  })
+  .strict();
+
+export interface Mutant extends z.infer<typeof MutantSchema> {
+  id: string;
+  source: string;
+}
+
+export function loadMutants(dir: string, displayDir: string): Record<string, Mutant> {
+  if (!fs.existsSync(dir)) return {};
+  const out: Record<string, Mutant> = {};
+  const issues: SpecIssue[] = [];
+  for (const name of fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
+    const display = `${displayDir}/${name}`;
+    try {
+      const m = SpecDocument.read(path.join(dir, name), display).parseWith(MutantSchema);
+      out[name.replace(/\.yaml$/, '')] = { ...m, id: name.replace(/\.yaml$/, ''), source: display };
+    } catch (e) {
+      if (e instanceof SpecError) issues.push(...e.issues);
+      else throw e;
+    }
+  }
+  if (issues.length) throw new SpecError(issues);
+  return out;
+}
+
+/** The patched file text; throws when a `find` is missing or ambiguous (the reference moved on). */
+export function applyMutant(m: Mutant, original: string): string {
+  let text = original;
+  m.patch.forEach((p, i) => {
+    const first = text.indexOf(p.find);
+    if (first < 0 || text.indexOf(p.find, first + 1) >= 0) {
+      throw new SpecError([{ file: m.source, path: `patch[${i}].find`, message: `${first < 0 ? 'not found' : 'found more than once'} in ${m.file}: ${JSON.stringify(p.find)}` }]);
+    }
+    text = text.slice(0, first) + p.replace + text.slice(first + p.find.length);
+  });
+  return text;
+}

@@ -1,0 +1,212 @@
+/**
+ * The rubric: one YAML file per lab (`rubrics/<lab>.yaml`) saying what is graded, for how
+ * many points, on which cases, within which tolerances. This schema is the single source of
+ * truth for the format and for its TypeScript types.
+ */
+import { z } from 'zod';
+import { GRADCHECK_DEFAULTS, GradcheckSettings } from './gradcheck';
+import { REFERENCE_TOLERANCE, Tolerance } from './compare';
+import { SpecDocument, SpecError, SpecIssue } from './spec-files';
+
+const Shape = z.array(z.number().int().nonnegative());
+const ParamValue = z.union([z.number(), z.string(), z.boolean()]);
+const Params = z.record(z.string(), ParamValue);
+
+const ToleranceSchema = z
+  .object({
+    rtol: z.number().nonnegative().describe('relative tolerance: |actual - expected| <= atol + rtol * |expected|'),
+    atol: z.number().nonnegative().describe('absolute tolerance'),
+  })
+  .strict();
+
+const GradcheckSchema = z
+  .object({
+    numeric: z.boolean(),
+    eps: z.number().positive(),
+    atol: z.number().nonnegative(),
+    rtol: z.number().nonnegative(),
+    mode: z.enum(['auto', 'full', 'fast']),
+    max_full: z.number().int().positive(),
+    projections: z.number().int().positive(),
+  })
+  .strict();
+
+const CaseSchema = z
+  .object({
+    name: z.string().min(1).optional().describe('label shown in feedback; defaults to the seed or fixture'),
+    seed: z.number().int().nonnegative().optional().describe('inputs drawn from this seed'),
+    shapes: z.record(z.string(), Shape).optional().describe("input shapes, overriding the op's"),
+    scale: z.number().positive().optional().describe('standard deviation of drawn float inputs'),
+    fixture: z.string().min(1).optional().describe('a named case in fixtures/cases/<lab>.yaml'),
+    params: Params.optional(),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if ((c.seed === undefined) === (c.fixture === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'a case needs exactly one of `seed` (drawn inputs) or `fixture` (named inputs)' });
+    }
+  });
+
+export const VISIBILITIES = ['visible', 'hidden', 'after_due_date'] as const;
+export const SCORINGS = ['all_or_nothing', 'proportional'] as const;
+
+const Bound = z.object({ min: z.number().optional(), max: z.number().optional() }).strict();
+
+const ItemSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, 'ids are lower-case letters, digits, ".", "_" and "-"'),
+    title: z.string().min(1),
+    points: z.number().positive(),
+    op: z.string().min(1).describe('the operation called, as named in graders/<lab>.ops.ts'),
+    check: z.enum(['forward', 'backward']).describe("forward compares outputs; backward compares gradients"),
+    outputs: z.array(z.string()).min(1).optional().describe('forward outputs compared (default: all)'),
+    bounds: z.record(z.string(), Bound).optional().describe('check these outputs against bounds instead of the reference'),
+    cases: z.array(CaseSchema).min(1),
+    tolerance: ToleranceSchema.partial().optional(),
+    gradcheck: GradcheckSchema.partial().optional(),
+    visibility: z.enum(VISIBILITIES).optional(),
+    timeout: z.number().positive().optional().describe('seconds for the whole item'),
+    scoring: z.enum(SCORINGS).optional(),
+    hints: z.array(z.string().min(1)).optional(),
+    mutants: z.array(z.string()).optional().describe('known mistakes this item diagnoses (fixtures/mutants/<lab>/)'),
+  })
+  .strict();
+
+const DefaultsSchema = z
+  .object({
+    tolerance: ToleranceSchema.partial(),
+    gradcheck: GradcheckSchema.partial(),
+    visibility: z.enum(VISIBILITIES),
+    timeout: z.number().positive(),
+    scoring: z.enum(SCORINGS),
+  })
+  .strict()
+  .partial();
+
+export const RubricSchema = z
+  .object({
+    lab: z.string().regex(/^[a-z][a-z0-9-]*$/),
+    title: z.string().min(1),
+    files: z.array(z.string().regex(/^[A-Za-z0-9_./-]+\.ts$/, 'a TypeScript file inside labs/<lab>/')).min(1).describe('what students edit'),
+    due: z.iso.datetime({ offset: true }).optional().describe('after_due_date items are shown after this'),
+    defaults: DefaultsSchema.optional(),
+    items: z.array(ItemSchema).min(1),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    const seen = new Map<string, number>();
+    r.items.forEach((item, i) => {
+      if (seen.has(item.id)) ctx.addIssue({ code: 'custom', path: ['items', i, 'id'], message: `duplicate item id "${item.id}" (first at items[${seen.get(item.id)}])` });
+      else seen.set(item.id, i);
+    });
+  });
+
+export type RubricFile = z.infer<typeof RubricSchema>;
+export type CaseSpec = z.infer<typeof CaseSchema>;
+export type Params = z.infer<typeof Params>;
+export type Visibility = (typeof VISIBILITIES)[number];
+
+/** An item with the rubric's defaults applied. */
+export interface Item {
+  id: string;
+  title: string;
+  points: number;
+  op: string;
+  check: 'forward' | 'backward';
+  outputs?: string[];
+  bounds?: Record<string, { min?: number; max?: number }>;
+  cases: CaseSpec[];
+  tolerance: Tolerance;
+  gradcheck: GradcheckSettings;
+  visibility: Visibility;
+  /** Seconds for the whole item, all cases together. */
+  timeout: number;
+  scoring: (typeof SCORINGS)[number];
+  hints: string[];
+  mutants: string[];
+}
+
+export interface Rubric {
+  lab: string;
+  title: string;
+  files: string[];
+  due?: string;
+  items: Item[];
+  /** Where it was read from, for messages. */
+  file: string;
+}
+
+export const DEFAULT_TIMEOUT_SECONDS = 5;
+
+export function resolveRubric(r: RubricFile, file: string): Rubric {
+  const d = r.defaults ?? {};
+  return {
+    lab: r.lab,
+    title: r.title,
+    files: r.files,
+    due: r.due,
+    file,
+    items: r.items.map((it) => ({
+      id: it.id,
+      title: it.title,
+      points: it.points,
+      op: it.op,
+      check: it.check,
+      outputs: it.outputs,
+      bounds: it.bounds,
+      cases: it.cases,
+      tolerance: { ...REFERENCE_TOLERANCE, ...d.tolerance, ...it.tolerance },
+      gradcheck: { ...GRADCHECK_DEFAULTS, ...d.gradcheck, ...it.gradcheck },
+      visibility: it.visibility ?? d.visibility ?? 'visible',
+      timeout: it.timeout ?? d.timeout ?? DEFAULT_TIMEOUT_SECONDS,
+      scoring: it.scoring ?? d.scoring ?? 'proportional',
+      hints: it.hints ?? [],
+      mutants: it.mutants ?? [],
+    })),
+  };
+}
+
+/** What a rubric is checked against once it parses: the lab's ops, fixtures and mutants. */
+export interface LabCatalogue {
+  lab: string;
+  ops: Record<string, { backward?: unknown; inputs?: Record<string, unknown>; generate?: unknown }>;
+  fixtures: ReadonlySet<string>;
+  mutants: ReadonlySet<string>;
+}
+
+/** Problems that need the lab to see: unknown ops, fixtures, mutants; a backward with no backward. */
+export function crossCheck(doc: SpecDocument, r: RubricFile, lab: LabCatalogue): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  if (r.lab !== lab.lab) issues.push(doc.issue(['lab'], `the file is rubrics/${lab.lab}.yaml but says lab "${r.lab}"`));
+  r.items.forEach((it, i) => {
+    const op = lab.ops[it.op];
+    if (!op) {
+      issues.push(doc.issue(['items', i, 'op'], `unknown op "${it.op}"; the lab's ops are: ${Object.keys(lab.ops).join(', ')}`));
+      return;
+    }
+    if (it.check === 'backward' && typeof op.backward !== 'function') issues.push(doc.issue(['items', i, 'check'], `op "${it.op}" has no backward`));
+    if (it.check === 'backward' && it.bounds) issues.push(doc.issue(['items', i, 'bounds'], 'bounds apply to forward checks only'));
+    it.cases.forEach((c, k) => {
+      if (c.fixture !== undefined && !lab.fixtures.has(c.fixture)) issues.push(doc.issue(['items', i, 'cases', k, 'fixture'], `no fixture "${c.fixture}" in fixtures/cases/${lab.lab}.yaml`));
+      if (c.seed !== undefined && !op.inputs && typeof op.generate !== 'function') issues.push(doc.issue(['items', i, 'cases', k, 'seed'], `op "${it.op}" cannot draw inputs from a seed (it declares no inputs); use a fixture`));
+      for (const name of Object.keys(c.shapes ?? {})) {
+        if (op.inputs && !(name in op.inputs)) issues.push(doc.issue(['items', i, 'cases', k, 'shapes', name], `op "${it.op}" has no input "${name}" (inputs: ${Object.keys(op.inputs).join(', ')})`));
+      }
+    });
+    (it.mutants ?? []).forEach((m, k) => {
+      if (!lab.mutants.has(m)) issues.push(doc.issue(['items', i, 'mutants', k], `no mutant "${m}" in fixtures/mutants/${lab.lab}/`));
+    });
+  });
+  return issues;
+}
+
+/** Reads and checks a rubric; throws a SpecError with every problem. */
+export function loadRubric(file: string, displayName: string, lab?: LabCatalogue): Rubric {
+  const doc = SpecDocument.read(file, displayName);
+  const parsed = doc.parseWith(RubricSchema);
+  if (lab) {
+    const issues = crossCheck(doc, parsed, lab);
+    if (issues.length > 0) throw new SpecError(issues);
+  }
+  return resolveRubric(parsed, displayName);
+}

@@ -1,0 +1,123 @@
+/**
+ * Grader validation: are the graders right? For a lab,
+ * - the reference scores full marks, and its backward passes agree with finite differences
+ *   of its own forward on every drawn case;
+ * - the stub scores zero, every item `not_implemented` (not a crash);
+ * - each mutant (one known mistake) loses points on exactly the items it names, and every
+ *   one of those items that names the mutant gives its diagnosis.
+ */
+import { ExpectedBundle, expectedFor, mutantTree, referenceTree } from './expected';
+import { gradeLab } from './grade';
+import { gradcheck } from './gradcheck';
+import { StudentProcess } from './host';
+import { Lab, loadLab } from './labs';
+import { buildModules, directoryTree, SourceTree } from './modules';
+import type { LabResult } from './results';
+import type { SandboxMode } from './sandbox';
+
+export interface MutantVerdict {
+  id: string;
+  title: string;
+  caught: boolean;
+  /** Items that lost points. */
+  lost: string[];
+  /** Named in `loses` but kept full points. */
+  missed: string[];
+  /** Lost points but not named in `loses`. */
+  unexpected: string[];
+  /** Items that name the mutant, lost points, and did not give its diagnosis. */
+  undiagnosed: string[];
+  score: number;
+}
+
+export interface LabValidation {
+  lab: string;
+  ok: boolean;
+  maxScore: number;
+  reference: { score: number; ok: boolean; problems: string[] };
+  stub: { score: number; ok: boolean; problems: string[] };
+  mutants: MutantVerdict[];
+}
+
+async function mapLimit<T, R>(items: T[], limit: number, f: (t: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await f(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/** The reference's gradients against finite differences of its own forward, on drawn cases. */
+async function referenceSelfCheck(root: string, lab: Lab, expected: ExpectedBundle): Promise<string[]> {
+  const built = buildModules(root, referenceTree(root, lab.name), lab.files, lab.opsFile);
+  const proc = new StudentProcess(built.modules, { sandbox: 'none', memoryMb: 2048 });
+  const problems: string[] = [];
+  try {
+    for (const item of lab.rubric.items.filter((it) => it.check === 'backward' && it.gradcheck.numeric)) {
+      for (const [k, e] of expected.items[item.id].cases.entries()) {
+        if (item.cases[k].fixture !== undefined) continue; // fixtures sit on kinks and extremes on purpose
+        const r = await gradcheck(
+          async (batch) => {
+            const res = await proc.callMany(item.op, 'forward', batch.map((inputs) => ({ inputs, params: e.params })), 120000);
+            if (!res.ok) throw new Error(res.failure.message);
+            return res.values;
+          },
+          e.inputs,
+          e.upstream ?? {},
+          e.grads ?? {},
+          Object.keys(e.grads ?? {}).filter((name) => name in e.inputs),
+          item.gradcheck,
+          e.seed,
+        );
+        if (!r.ok) problems.push(`${item.id} (${e.label}): the reference's backward disagrees with finite differences of its forward: ${r.message}`);
+      }
+    }
+  } finally {
+    await proc.close();
+  }
+  return problems;
+}
+
+export interface ValidateOptions {
+  root: string;
+  sandbox: SandboxMode;
+  /** Gradings run at once (default 2). */
+  concurrency?: number;
+  onProgress?: (what: string) => void;
+}
+
+export async function validateLab(name: string, opts: ValidateOptions): Promise<LabValidation> {
+  const { root, sandbox } = opts;
+  const lab = loadLab(root, name);
+  const expected = await expectedFor(root, lab);
+  const grade = (tree: SourceTree) => gradeLab(lab, { root, tree, sandbox, expected });
+  const maxScore = lab.rubric.items.reduce((s, it) => s + it.points, 0);
+
+  const mutants = Object.values(lab.mutants);
+  const jobs: Array<() => Promise<LabResult>> = [() => grade(referenceTree(root, name)), () => grade(directoryTree(root)), ...mutants.map((m) => () => grade(mutantTree(root, name, m)))];
+  const [refResult, stubResult, ...mutantResults] = await mapLimit(jobs, opts.concurrency ?? 2, (job) => job());
+  opts.onProgress?.(`${name}: graded the reference, the stub and ${mutants.length} mutants`);
+
+  const refProblems = refResult.items.filter((i) => i.score !== i.max_score).map((i) => `${i.id}: ${i.status}: ${i.message}`);
+  refProblems.push(...(await referenceSelfCheck(root, lab, expected)));
+  const stubProblems = stubResult.items.filter((i) => i.score !== 0 || i.status !== 'not_implemented').map((i) => `${i.id}: ${i.status} (${i.score} points): ${i.message}`);
+
+  const verdicts = mutants.map((m, k): MutantVerdict => {
+    const r = mutantResults[k];
+    const lost = r.items.filter((i) => i.score < i.max_score).map((i) => i.id);
+    const missed = m.loses.filter((id) => !lost.includes(id));
+    const unexpected = lost.filter((id) => !m.loses.includes(id));
+    const naming = lab.rubric.items.filter((it) => it.mutants.includes(m.id)).map((it) => it.id);
+    const undiagnosed = r.items.filter((i) => naming.includes(i.id) && lost.includes(i.id) && i.diagnosis !== m.diagnosis).map((i) => i.id);
+    if (!m.loses.some((id) => naming.includes(id))) undiagnosed.push(`(no item in \`loses\` names ${m.id} in its mutants)`);
+    return { id: m.id, title: m.title, caught: missed.length === 0 && unexpected.length === 0 && undiagnosed.length === 0, lost, missed, unexpected, undiagnosed, score: r.score };
+  });
+  const reference = { score: refResult.score, ok: refProblems.length === 0, problems: refProblems };
+  const stub = { score: stubResult.score, ok: stubProblems.length === 0, problems: stubProblems };
+  return { lab: name, ok: reference.ok && stub.ok && verdicts.every((v) => v.caught), maxScore, reference, stub, mutants: verdicts };
+}

@@ -1,0 +1,9 @@
+/** The project's own test suite: engine unit tests, oracle checks, grader validation. */
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test', '<rootDir>/graders'],
+  testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/graders/engine/**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json' }] },
+  testTimeout: 120000,
+};

@@ -1,0 +1,45 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { gradeSubmission } from '../../graders/engine/grade';
+import { formatTable } from '../../graders/engine/report';
+import { ResultsSchema } from '../../graders/engine/results';
+import { SANDBOX_MODES } from '../../graders/engine/sandbox';
+import { CommandSpec, UsageError, choiceOption, listOption, numberOption, stringOption } from '../command';
+
+export const grade: CommandSpec = {
+  name: 'grade',
+  summary: "Grades one submission's labs and prints the score table (exit code 1 when points are lost).",
+  options: {
+    submission: { type: 'string', placeholder: 'DIR', description: "folder holding the student's labs/ (default: this repository)" },
+    labs: { type: 'string', placeholder: 'a,b', description: 'labs to grade (default: all)' },
+    json: { type: 'string', placeholder: 'FILE', description: 'also write the results file (schema gradecheck/results v1)' },
+    sandbox: { type: 'string', placeholder: 'MODE', description: `isolation of student code: ${SANDBOX_MODES.join('|')} (default auto)` },
+    memory: { type: 'string', placeholder: 'MB', description: 'heap cap of the student process (default 512)' },
+    all: { type: 'boolean', description: 'show hidden items too (the instructor view)' },
+    'skip-typecheck': { type: 'boolean', description: 'do not report type errors' },
+  },
+  async run(args, io) {
+    const submission = path.resolve(io.cwd, stringOption(args, 'submission') ?? io.root);
+    if (!fs.existsSync(submission) || !fs.statSync(submission).isDirectory()) throw new UsageError(`--submission: no folder ${submission}`);
+    const sandbox = choiceOption(args, 'sandbox', SANDBOX_MODES, 'auto');
+    const memoryMb = numberOption(args, 'memory', { min: 64, integer: true });
+    const json = stringOption(args, 'json');
+    const results = await gradeSubmission({
+      root: io.root,
+      submission,
+      labs: listOption(args, 'labs'),
+      sandbox,
+      memoryMb,
+      typecheck: !args.values['skip-typecheck'],
+      onLab: (lab) => io.stderrTTY && io.err(`grading ${lab}...`),
+    });
+    io.out(formatTable(results, { view: args.values.all ? 'instructor' : 'student', color: io.stdoutTTY && !io.env.NO_COLOR }));
+    if (json) {
+      const file = path.resolve(io.cwd, json);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, JSON.stringify(ResultsSchema.parse(results), null, 2) + '\n');
+      io.err(`results written to ${path.relative(io.cwd, file) || file}`);
+    }
+    return results.score < results.max_score ? 1 : 0;
+  },
+};

@@ -1,0 +1,35 @@
+import { selectLabs } from '../../graders/engine/labs';
+import { SANDBOX_MODES, resolveSandbox } from '../../graders/engine/sandbox';
+import { validateLab } from '../../graders/engine/validate';
+import { formatPoints } from '../../graders/engine/report';
+import { CommandSpec, choiceOption, listOption } from '../command';
+
+export const validate: CommandSpec = {
+  name: 'validate',
+  summary: 'Checks the graders: the reference gets full marks, the stub zero, and every mutant loses points exactly where it should, with its diagnosis.',
+  options: {
+    labs: { type: 'string', placeholder: 'a,b', description: 'labs to validate (default: all)' },
+    sandbox: { type: 'string', placeholder: 'MODE', description: `isolation of graded code: ${SANDBOX_MODES.join('|')} (default auto)` },
+  },
+  async run(args, io) {
+    const sandbox = resolveSandbox(choiceOption(args, 'sandbox', SANDBOX_MODES, 'auto'));
+    let ok = true;
+    for (const name of selectLabs(io.root, listOption(args, 'labs'))) {
+      const v = await validateLab(name, { root: io.root, sandbox, onProgress: (m) => io.stderrTTY && io.err(m) });
+      ok &&= v.ok;
+      io.out(`${name}: ${v.ok ? 'ok' : 'PROBLEMS'}`);
+      io.out(`  reference  ${formatPoints(v.reference.score)} / ${formatPoints(v.maxScore)}${v.reference.ok ? '' : '  <- expected full marks'}`);
+      for (const p of v.reference.problems) io.out(`    ${p}`);
+      io.out(`  stub       ${formatPoints(v.stub.score)} / ${formatPoints(v.maxScore)}${v.stub.ok ? '' : '  <- expected 0, every item not_implemented'}`);
+      for (const p of v.stub.problems) io.out(`    ${p}`);
+      const width = Math.max(0, ...v.mutants.map((m) => m.id.length));
+      for (const m of v.mutants) {
+        io.out(`  ${m.caught ? 'caught' : 'MISSED'}  ${m.id.padEnd(width)}  ${formatPoints(m.score).padStart(6)} / ${formatPoints(v.maxScore)}  loses ${m.lost.join(', ') || 'nothing'}`);
+        if (m.missed.length) io.out(`    kept full points on ${m.missed.join(', ')}`);
+        if (m.unexpected.length) io.out(`    also lost points on ${m.unexpected.join(', ')} (add them to \`loses\` if that is right)`);
+        if (m.undiagnosed.length) io.out(`    no diagnosis on ${m.undiagnosed.join(', ')}`);
+      }
+    }
+    return ok ? 0 : 1;
+  },
+};

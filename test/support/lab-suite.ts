@@ -1,0 +1,60 @@
+/**
+ * The checks every lab gets in the test suite:
+ * - its reference agrees with every PyTorch oracle case for the lab (../shared/oracle);
+ * - grader validation: reference full marks, stub zero (not_implemented), each mutant caught
+ *   on exactly its items, with its diagnosis;
+ * - labs/<lab>/ and reference/<lab>/ mirror each other file for file and export for export.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { loadLab } from '../../graders/engine/labs';
+import { checkOracle } from '../../graders/engine/oracle';
+import { resolveSandbox } from '../../graders/engine/sandbox';
+import { validateLab } from '../../graders/engine/validate';
+import { HAS_ORACLE, ORACLE_DIR, ROOT } from './paths';
+
+function exportsOf(file: string): string[] {
+  const text = fs.readFileSync(file, 'utf8');
+  return [...text.matchAll(/^export\s+(?:async\s+)?(?:function\*?|const|let|class|interface|type|enum)\s+([A-Za-z0-9_$]+)/gm)].map((m) => m[1]).sort();
+}
+
+export function labSuite(name: string, opts: { minMutants: number }): void {
+  describe(`the ${name} lab`, () => {
+    const lab = loadLab(ROOT, name);
+
+    (HAS_ORACLE ? test : test.skip)(`its reference agrees with every case of ${path.relative(ROOT, ORACLE_DIR)}/${name}.json`, async () => {
+      const r = await checkOracle(ROOT, name, ORACLE_DIR);
+      expect(r.found).toBe(true);
+      expect(r.cases.length).toBeGreaterThan(0);
+      expect(r.cases.filter((c) => !c.ok).map((c) => `${c.id}: ${c.problems.join('; ')}`)).toEqual([]);
+    });
+    if (!HAS_ORACLE) console.warn(`SKIPPED: the ${name} oracle check, because ${ORACLE_DIR} does not exist`);
+
+    test('validation: the reference gets full marks, the stub zero, every mutant is caught with its diagnosis', async () => {
+      const v = await validateLab(name, { root: ROOT, sandbox: resolveSandbox('auto') });
+      expect(v.reference.problems).toEqual([]);
+      expect(v.reference.score).toBe(v.maxScore);
+      expect(v.stub.problems).toEqual([]);
+      expect(v.stub.score).toBe(0);
+      expect(v.mutants.length).toBeGreaterThanOrEqual(opts.minMutants);
+      expect(v.mutants.filter((m) => !m.caught).map((m) => ({ id: m.id, missed: m.missed, unexpected: m.unexpected, undiagnosed: m.undiagnosed }))).toEqual([]);
+      for (const m of v.mutants) expect(m.score).toBeLessThan(v.maxScore);
+    });
+
+    test('labs/ and reference/ mirror each other file for file and export for export', () => {
+      for (const file of lab.rubric.files) {
+        const stub = path.join(ROOT, 'labs', name, file);
+        const reference = path.join(ROOT, 'reference', name, file);
+        expect(fs.existsSync(stub)).toBe(true);
+        expect(fs.existsSync(reference)).toBe(true);
+        expect(exportsOf(reference)).toEqual(exportsOf(stub));
+      }
+      const refFiles = fs.readdirSync(path.join(ROOT, 'reference', name)).filter((f) => f.endsWith('.ts')).sort();
+      expect(refFiles).toEqual([...lab.rubric.files].sort());
+    });
+
+    test('has hidden items, and every item names a hint or a mutant', () => {
+      expect(lab.rubric.items.some((it) => it.visibility !== 'visible')).toBe(true);
+    });
+  });
+}
