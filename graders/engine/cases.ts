@@ -17,7 +17,7 @@ const FixtureSchema = z
   .object({
     description: z.string().optional(),
     seed: z.number().int().nonnegative().optional().describe('seed for the upstream gradient; default 0'),
-    params: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])).optional(),
+    params: z.record(z.string(), z.unknown()).optional(),
     inputs: z.record(z.string(), z.unknown()),
   })
   .strict();

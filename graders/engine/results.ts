@@ -50,6 +50,8 @@ export const ItemResultSchema = z.object({
   visibility: z.enum(VISIBILITIES),
   duration_ms: z.number().nonnegative(),
   cases: z.array(CaseResultSchema),
+  /** Pictures for the feedback (SVG), e.g. attention weights beside the reference's. */
+  figures: z.array(z.object({ name: z.string(), title: z.string(), svg: z.string() })).optional(),
 });
 
 export const LabResultSchema = z.object({

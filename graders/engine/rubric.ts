@@ -9,8 +9,7 @@ import { REFERENCE_TOLERANCE, Tolerance } from './compare';
 import { SpecDocument, SpecError, SpecIssue } from './spec-files';
 
 const Shape = z.array(z.number().int().nonnegative());
-const ParamValue = z.union([z.number(), z.string(), z.boolean()]);
-const Params = z.record(z.string(), ParamValue);
+const Params = z.record(z.string(), z.unknown());
 
 const ToleranceSchema = z
   .object({
@@ -69,6 +68,11 @@ const ItemSchema = z
     scoring: z.enum(SCORINGS).optional(),
     hints: z.array(z.string().min(1)).optional(),
     mutants: z.array(z.string()).optional().describe('known mistakes this item diagnoses (fixtures/mutants/<lab>/)'),
+    figure: z
+      .object({ output: z.string().min(1), title: z.string().min(1).optional(), rows: z.string().optional(), columns: z.string().optional() })
+      .strict()
+      .optional()
+      .describe("a heat map of this output (the student's beside the reference's, first case) in the feedback"),
   })
   .strict();
 
@@ -124,6 +128,7 @@ export interface Item {
   scoring: (typeof SCORINGS)[number];
   hints: string[];
   mutants: string[];
+  figure?: { output: string; title?: string; rows?: string; columns?: string };
 }
 
 export interface Rubric {
@@ -162,6 +167,7 @@ export function resolveRubric(r: RubricFile, file: string): Rubric {
       scoring: it.scoring ?? d.scoring ?? 'proportional',
       hints: it.hints ?? [],
       mutants: it.mutants ?? [],
+      figure: it.figure,
     })),
   };
 }
@@ -186,6 +192,7 @@ export function crossCheck(doc: SpecDocument, r: RubricFile, lab: LabCatalogue):
     }
     if (it.check === 'backward' && typeof op.backward !== 'function') issues.push(doc.issue(['items', i, 'check'], `op "${it.op}" has no backward`));
     if (it.check === 'backward' && it.bounds) issues.push(doc.issue(['items', i, 'bounds'], 'bounds apply to forward checks only'));
+    if (it.check === 'backward' && it.figure) issues.push(doc.issue(['items', i, 'figure'], 'figures show forward outputs only'));
     it.cases.forEach((c, k) => {
       if (c.fixture !== undefined && !lab.fixtures.has(c.fixture)) issues.push(doc.issue(['items', i, 'cases', k, 'fixture'], `no fixture "${c.fixture}" in fixtures/cases/${lab.lab}.yaml`));
       if (c.seed !== undefined && !op.inputs && typeof op.generate !== 'function') issues.push(doc.issue(['items', i, 'cases', k, 'seed'], `op "${it.op}" cannot draw inputs from a seed (it declares no inputs); use a fixture`));
