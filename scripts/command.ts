@@ -1,7 +1,7 @@
 /**
  * Commands as data: each command declares its options once (name, type, description), and
  * this module turns that into an argv parser and a --help page. Commands are plain functions
- * of parsed arguments; only scripts/gradecheck.ts prints errors and picks exit codes.
+ * of parsed arguments; only scripts/cli.ts prints errors and picks exit codes.
  */
 import { parseArgs } from 'util';
 

@@ -2,7 +2,7 @@
 'use strict';
 // The `gradecheck` executable: loads the TypeScript sources through a transpile-only hook.
 require('./register.cjs');
-const { main, processIO } = require('./gradecheck.ts');
+const { main, processIO } = require('./cli.ts');
 
 main(process.argv.slice(2), processIO()).then(
   (code) => {

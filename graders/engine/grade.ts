@@ -5,6 +5,7 @@
 import * as path from 'path';
 import { Comparison, compareValues, formatMismatch, mismatchStatus } from './compare';
 import { ExpectedBundle, ExpectedCase, ExpectedItem, expectedFor } from './expected';
+import { outputFigure } from './figures';
 import { gradcheck } from './gradcheck';
 import { CallFailure, StudentProcess, formatSeconds } from './host';
 import { Lab, loadLab, selectLabs } from './labs';
@@ -141,6 +142,7 @@ export async function gradeItem(proc: StudentProcess, item: Item, exp: ExpectedI
       ? `case "${firstFailure.label}" (${total - passed} of ${total} failed): ${firstFailure.message}`
       : firstFailure.message;
   const diagnosis = firstFailure ? diagnose(item, exp, verdicts) : undefined;
+  const figures = figuresOf(item, exp, verdicts);
   return {
     id: item.id,
     title: item.title,
@@ -153,7 +155,20 @@ export async function gradeItem(proc: StudentProcess, item: Item, exp: ExpectedI
     visibility: item.visibility,
     duration_ms: Date.now() - started,
     cases: verdicts.map(({ label, status, message: m }) => ({ label, status, message: m })),
+    ...(figures.length ? { figures } : {}),
   };
+}
+
+/** The item's figure, from its first case; only for visible items (it shows expected values). */
+function figuresOf(item: Item, exp: ExpectedItem, verdicts: CaseVerdict[]): NonNullable<ItemResult['figures']> {
+  if (!item.figure || item.visibility !== 'visible' || exp.cases.length === 0) return [];
+  const { output, title, rows, columns } = item.figure;
+  const svg = outputFigure(exp.cases[0].outputs[output], verdicts[0]?.value?.[output], {
+    title: `${title ?? item.title} (${exp.cases[0].label})`,
+    rows: rows ?? 'row',
+    columns: columns ?? 'column',
+  });
+  return svg ? [{ name: `${item.id}.${output}.svg`, title: title ?? item.title, svg }] : [];
 }
 
 function zeroItem(item: Item, status: Status, message: string): ItemResult {

@@ -102,6 +102,32 @@ interface Reply {
   error?: ChildError;
 }
 
+/** Every live student process, killed when the grader exits however it exits. */
+const live = new Set<ChildProcess>();
+let exitHook = false;
+function track(child: ChildProcess): void {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  if (!exitHook) {
+    exitHook = true;
+    process.once('exit', () => {
+      for (const c of live) c.kill('SIGKILL');
+    });
+  }
+}
+
+/** An idle student process must not keep the grader alive (a forgotten close, a failed test). */
+function hold(child: ChildProcess, busy: boolean): void {
+  const channel = (child as ChildProcess & { channel?: { ref(): void; unref(): void } }).channel;
+  if (busy) {
+    child.ref();
+    channel?.ref();
+  } else {
+    child.unref();
+    channel?.unref();
+  }
+}
+
 interface Pending {
   /** The call this waits for; replies to anything else are ignored. */
   id?: number;
@@ -179,6 +205,7 @@ export class StudentProcess {
       const finish = (r: Reply | { failure: CallFailure }) => {
         if (done) return;
         done = true;
+        hold(child, false);
         clearTimeout(timer);
         clearInterval(watch);
         child.off('exit', onExit);
@@ -202,6 +229,7 @@ export class StudentProcess {
         finish({ failure: this.exitFailure(code, signal) });
       };
       child.once('exit', onExit);
+      hold(child, true);
       this.pending = { id: msg?.id as number | undefined, resolve: finish };
       if (msg) child.send(msg, (err) => err && finish({ failure: { status: 'crashed', message: `the student process stopped accepting calls (${err.message})` } }));
     });
@@ -231,6 +259,7 @@ export class StudentProcess {
     this.stderr = new Tail();
     const child = startChild(this.options.sandbox, this.options.memoryMb);
     this.child = child;
+    track(child);
     child.stdout?.on('data', (d) => this.stdout.push(d));
     child.stderr?.on('data', (d) => this.stderr.push(d));
     child.on('message', (m: Reply) => {

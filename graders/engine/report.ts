@@ -122,7 +122,23 @@ export function formatMarkdown(results: Results, opts: ReportOptions): string {
         out.push('');
       }
     }
+    const figures = shown.flatMap((i) => i.figures ?? []);
+    if (figures.length) out.push('### Figures', '', ...figures.map((f) => `![${mdEscape(f.title)}](${FIGURES_DIR}/${f.name})`), '');
     if (lab.notes.length) out.push('Notes:', '', ...lab.notes.map((n) => `- ${n}`), '');
   }
   return out.join('\n');
+}
+
+/** Where feedback figures go, relative to the Markdown file. */
+export const FIGURES_DIR = 'figures';
+
+/** The files of a feedback folder: feedback.md and the figures it links to. */
+export function feedbackFiles(results: Results, opts: ReportOptions): Record<string, string> {
+  const files: Record<string, string> = { 'feedback.md': formatMarkdown(results, opts) };
+  for (const lab of results.labs) {
+    for (const item of lab.items.filter((i) => isShown(i, lab, opts))) {
+      for (const f of item.figures ?? []) files[`${FIGURES_DIR}/${f.name}`] = f.svg;
+    }
+  }
+  return files;
 }

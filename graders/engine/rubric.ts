@@ -96,14 +96,22 @@ export const RubricSchema = z
     defaults: DefaultsSchema.optional(),
     items: z.array(ItemSchema).min(1),
   })
-  .strict()
-  .superRefine((r, ctx) => {
-    const seen = new Map<string, number>();
-    r.items.forEach((item, i) => {
-      if (seen.has(item.id)) ctx.addIssue({ code: 'custom', path: ['items', i, 'id'], message: `duplicate item id "${item.id}" (first at items[${seen.get(item.id)}])` });
-      else seen.set(item.id, i);
-    });
+  .strict();
+
+/** Duplicate item ids, found on the raw file so that they are reported with every other problem. */
+function duplicateIds(doc: SpecDocument): SpecIssue[] {
+  const items = (doc.data as { items?: unknown } | null)?.items;
+  if (!Array.isArray(items)) return [];
+  const seen = new Map<string, number>();
+  const issues: SpecIssue[] = [];
+  items.forEach((item, i) => {
+    const id = (item as { id?: unknown } | null)?.id;
+    if (typeof id !== 'string') return;
+    if (seen.has(id)) issues.push(doc.issue(['items', i, 'id'], `duplicate item id "${id}" (first at items[${seen.get(id)}])`));
+    else seen.set(id, i);
   });
+  return issues;
+}
 
 export type RubricFile = z.infer<typeof RubricSchema>;
 export type CaseSpec = z.infer<typeof CaseSchema>;
@@ -210,10 +218,15 @@ export function crossCheck(doc: SpecDocument, r: RubricFile, lab: LabCatalogue):
 /** Reads and checks a rubric; throws a SpecError with every problem. */
 export function loadRubric(file: string, displayName: string, lab?: LabCatalogue): Rubric {
   const doc = SpecDocument.read(file, displayName);
-  const parsed = doc.parseWith(RubricSchema);
-  if (lab) {
-    const issues = crossCheck(doc, parsed, lab);
-    if (issues.length > 0) throw new SpecError(issues);
+  const issues = duplicateIds(doc);
+  let parsed: RubricFile | undefined;
+  try {
+    parsed = doc.parseWith(RubricSchema);
+  } catch (e) {
+    if (!(e instanceof SpecError)) throw e;
+    issues.unshift(...e.issues);
   }
+  if (parsed && lab) issues.push(...crossCheck(doc, parsed, lab));
+  if (issues.length > 0 || !parsed) throw new SpecError(issues);
   return resolveRubric(parsed, displayName);
 }

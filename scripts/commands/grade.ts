@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { gradeSubmission } from '../../graders/engine/grade';
-import { formatTable } from '../../graders/engine/report';
+import { feedbackFiles, formatTable } from '../../graders/engine/report';
 import { ResultsSchema } from '../../graders/engine/results';
 import { SANDBOX_MODES } from '../../graders/engine/sandbox';
 import { CommandSpec, UsageError, choiceOption, listOption, numberOption, stringOption } from '../command';
@@ -13,6 +13,7 @@ export const grade: CommandSpec = {
     submission: { type: 'string', placeholder: 'DIR', description: "folder holding the student's labs/ (default: this repository)" },
     labs: { type: 'string', placeholder: 'a,b', description: 'labs to grade (default: all)' },
     json: { type: 'string', placeholder: 'FILE', description: 'also write the results file (schema gradecheck/results v1)' },
+    feedback: { type: 'string', placeholder: 'DIR', description: 'also write feedback.md (and its figures) into DIR' },
     sandbox: { type: 'string', placeholder: 'MODE', description: `isolation of student code: ${SANDBOX_MODES.join('|')} (default auto)` },
     memory: { type: 'string', placeholder: 'MB', description: 'heap cap of the student process (default 512)' },
     all: { type: 'boolean', description: 'show hidden items too (the instructor view)' },
@@ -39,6 +40,15 @@ export const grade: CommandSpec = {
       fs.mkdirSync(path.dirname(file), { recursive: true });
       fs.writeFileSync(file, JSON.stringify(ResultsSchema.parse(results), null, 2) + '\n');
       io.err(`results written to ${path.relative(io.cwd, file) || file}`);
+    }
+    const feedback = stringOption(args, 'feedback');
+    if (feedback) {
+      const dir = path.resolve(io.cwd, feedback);
+      for (const [name, text] of Object.entries(feedbackFiles(results, { view: args.values.all ? 'instructor' : 'student' }))) {
+        fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+        fs.writeFileSync(path.join(dir, name), text);
+      }
+      io.err(`feedback written to ${path.relative(io.cwd, path.join(dir, 'feedback.md'))}`);
     }
     return results.score < results.max_score ? 1 : 0;
   },

@@ -167,4 +167,7 @@ process.on('message', (msg) => {
   }
 });
 
+// The grader is gone: nothing more to do.
+process.on('disconnect', () => process.exit(0));
+
 process.send({ type: 'ready' });

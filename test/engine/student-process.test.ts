@@ -1,0 +1,135 @@
+/**
+ * The student process: whatever student code does (loop forever, exit, exhaust memory, throw,
+ * mutate its input, fail to load) becomes a plain outcome of that call, the next call gets a
+ * fresh process, and the code can read nothing of the harness.
+ */
+import * as path from 'path';
+import { StudentProcess } from '../../graders/engine/host';
+import { buildModules, mapTree, overlay, directoryTree } from '../../graders/engine/modules';
+import { SandboxMode, bwrapAvailable } from '../../graders/engine/sandbox';
+import { ROOT } from '../support/paths';
+
+const X = { shape: [3], data: Float64Array.of(1, 2, 3) };
+
+function probe(source: string, sandbox: SandboxMode = 'permission', memoryMb = 96): StudentProcess {
+  const tree = overlay(mapTree({ 'labs/probe/probe.ts': source }, 'test'), directoryTree(ROOT));
+  const built = buildModules(ROOT, tree, ['labs/probe/probe.ts'], 'test/fixtures/probe.ops.ts');
+  expect(built.problems).toEqual([]);
+  return new StudentProcess(built.modules, { sandbox, memoryMb });
+}
+
+const call = (p: StudentProcess, timeoutMs = 3000, op = 'run') => p.call({ op, stage: 'forward', inputs: { x: X }, params: {} }, timeoutMs);
+
+const double = `export function run(x: { shape: number[]; data: Float64Array }) { return { shape: x.shape, data: x.data.map((v) => 2 * v) }; }`;
+
+describe('the student process', () => {
+  test('runs the lab through its ops and returns plain values', async () => {
+    const p = probe(double);
+    expect(await call(p)).toEqual({ ok: true, value: { y: { shape: [3], data: Float64Array.of(2, 4, 6) } }, mutated: [] });
+    await p.close();
+  });
+
+  test('an infinite loop times out, and the next call gets a fresh process', async () => {
+    const p = probe(`export function run(x: any) { if (x.data[0] === 1) { while (true) {} } return x; }`);
+    const started = Date.now();
+    const r = await call(p, 1000);
+    expect(Date.now() - started).toBeLessThan(2500);
+    expect(r).toMatchObject({ ok: false, failure: { status: 'timed_out' } });
+    const next = await p.call({ op: 'run', stage: 'forward', inputs: { x: { shape: [1], data: Float64Array.of(7) } }, params: {} }, 3000);
+    expect(next).toMatchObject({ ok: true, value: { y: { shape: [1] } } });
+    expect(p.starts).toBe(2);
+    await p.close();
+  });
+
+  test('process.exit becomes a crash of that call only', async () => {
+    const p = probe(`export function run(x: any) { if (x.data[0] === 1) process.exit(0); return x; }`);
+    const r = await call(p);
+    expect(r).toMatchObject({ ok: false, failure: { status: 'crashed' } });
+    expect(!r.ok && r.failure.message).toContain('process.exit');
+    const again = await p.call({ op: 'run', stage: 'forward', inputs: { x: { shape: [1], data: Float64Array.of(5) } }, params: {} }, 3000);
+    expect(again).toMatchObject({ ok: true });
+    expect(p.starts).toBe(2);
+    await p.close();
+  });
+
+  test('a memory bomb is stopped as out_of_memory', async () => {
+    const p = probe(`export function run(x: any) { const hoard: number[][] = []; for (;;) hoard.push(new Array(1e6).fill(x.data[0])); }`, 'permission', 64);
+    expect(await call(p, 20000)).toMatchObject({ ok: false, failure: { status: 'out_of_memory' } });
+    await p.close();
+  });
+
+  test('a thrown error says what and where; a stub says not_implemented; a missing export is named', async () => {
+    const p = probe(`import { notImplemented } from '../common';\nexport function run(x: any): never {\n  if (x.data.length === 3) throw new RangeError('bad index');\n  return notImplemented('run');\n}`);
+    const thrown = await call(p);
+    expect(thrown).toMatchObject({ ok: false, failure: { status: 'threw' } });
+    expect(!thrown.ok && thrown.failure.message).toMatch(/^RangeError: bad index \(at labs\/probe\/probe\.ts:3:\d+\)$/);
+    const stub = await p.call({ op: 'run', stage: 'forward', inputs: { x: { shape: [1], data: Float64Array.of(1) } }, params: {} }, 3000);
+    expect(stub).toMatchObject({ ok: false, failure: { status: 'not_implemented', message: 'run is not implemented yet' } });
+    expect(await call(p, 3000, 'missing')).toMatchObject({ ok: false, failure: { status: 'missing_export', message: 'your lab does not export notThere' } });
+    await p.close();
+  });
+
+  test('changing an input in place is reported, and later calls still get the original input', async () => {
+    const p = probe(`export function run(x: any) { x.data[0] = 99; return x; }`);
+    const r = await call(p);
+    expect(r).toMatchObject({ ok: true, mutated: ['x'] });
+    expect(X.data[0]).toBe(1);
+    await p.close();
+  });
+
+  test('a crash at module load fails every call the same way, without restarting each time', async () => {
+    const p = probe(`throw new Error('boom at load');\nexport function run(x: any) { return x; }`);
+    expect(await call(p)).toMatchObject({ ok: false, failure: { status: 'load_error', message: 'your lab fails while loading: Error: boom at load (at labs/probe/probe.ts:1:7)' } });
+    expect(await call(p)).toMatchObject({ ok: false, failure: { status: 'load_error' } });
+    expect(p.starts).toBe(1);
+    const exits = probe(`process.exit(3);\nexport function run(x: any) { return x; }`);
+    expect(await call(exits)).toMatchObject({ ok: false, failure: { status: 'crashed' } });
+    await Promise.all([p.close(), exits.close()]);
+  });
+
+  test('a syntax error is found before anything runs, with file and line', () => {
+    const tree = overlay(mapTree({ 'labs/probe/probe.ts': 'export function run(x: any) {\n  return x +;\n}\n' }, 'test'), directoryTree(ROOT));
+    const built = buildModules(ROOT, tree, ['labs/probe/probe.ts'], 'test/fixtures/probe.ops.ts');
+    expect(built.problems).toEqual([{ file: 'labs/probe/probe.ts', line: 2, column: 13, message: 'Expression expected.' }]);
+  });
+
+  test('messages that student code sends itself are ignored', async () => {
+    const p = probe(`export function run(x: any) { (process as any).send({ type: 'result', id: 9999, value: { y: 42 } }); (process as any).send({ type: 'result', id: 1, value: { y: 42 } }); return x; }`);
+    const r = await call(p);
+    expect(r.ok).toBe(true);
+    await p.close();
+  });
+
+  test('a flood of output costs time, not the grader', async () => {
+    const p = probe(`export function run(x: any) { for (let i = 0; i < 20000; i++) console.log('SCORE: 100/100 '.repeat(20)); return x; }`);
+    expect(await call(p, 20000)).toMatchObject({ ok: true });
+    expect(p.output().length).toBeLessThanOrEqual(8192);
+    await p.close();
+  });
+});
+
+const reader = (file: string) => `import * as fs from 'fs';\nexport function run(x: any) { return { shape: [1], data: [fs.readFileSync(${JSON.stringify(file)}, 'utf8').length] }; }`;
+const spawner = `import * as cp from 'child_process';\nexport function run(x: any) { return { shape: [1], data: [cp.execFileSync('/bin/echo', ['hi']).length] }; }`;
+const referenceFile = path.join(ROOT, 'reference', 'activations', 'activations.ts');
+
+describe.each(['permission', ...(bwrapAvailable() ? ['bwrap'] : [])] as SandboxMode[])('under the %s sandbox, student code', (sandbox) => {
+  test('cannot read reference/', async () => {
+    const p = probe(reader(referenceFile), sandbox);
+    const r = await call(p);
+    expect(r).toMatchObject({ ok: false, failure: { status: 'threw' } });
+    expect(!r.ok && r.failure.message).toMatch(sandbox === 'bwrap' ? /ENOENT|restricted/ : /Access to this API has been restricted/);
+    await p.close();
+  });
+
+  test('cannot start processes', async () => {
+    const p = probe(spawner, sandbox);
+    expect(await call(p)).toMatchObject({ ok: false, failure: { status: 'threw' } });
+    await p.close();
+  });
+});
+
+test('without a sandbox the same code can read reference/ (so the tests above test the sandbox)', async () => {
+  const p = probe(reader(referenceFile), 'none');
+  expect(await call(p)).toMatchObject({ ok: true });
+  await p.close();
+});
