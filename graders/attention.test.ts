@@ -1,0 +1,4 @@
+// The attention grader: one Jest test per item of rubrics/attention.yaml.
+import { defineGrader } from './engine/jest';
+
+defineGrader('attention');
