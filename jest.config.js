@@ -6,4 +6,6 @@ module.exports = {
   testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/graders/engine/**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json' }] },
   testTimeout: 120000,
+  // Most of the work happens in student processes, so two test files at once keep both cores busy.
+  maxWorkers: 2,
 };

@@ -210,7 +210,7 @@ export class LabSession {
   async grade(item: Item): Promise<ItemResult> {
     const r = this.proc
       ? await gradeItem(this.proc, item, this.opts.expected.items[item.id])
-      : { ...zeroItem(item, 'syntax_error', this.buildProblem!.message) };
+      : zeroItem(item, 'syntax_error', this.buildProblem!.message);
     this.graded.push(r);
     this.opts.onItem?.(r);
     return r;
