@@ -111,6 +111,7 @@ describe('the student process', () => {
 const reader = (file: string) => `import * as fs from 'fs';\nexport function run(x: any) { return { shape: [1], data: [fs.readFileSync(${JSON.stringify(file)}, 'utf8').length] }; }`;
 const spawner = `import * as cp from 'child_process';\nexport function run(x: any) { return { shape: [1], data: [cp.execFileSync('/bin/echo', ['hi']).length] }; }`;
 const referenceFile = path.join(ROOT, 'reference', 'activations', 'activations.ts');
+if (!bwrapAvailable()) console.warn('SKIPPED: the bwrap sandbox tests, because bubblewrap is not usable on this machine');
 
 describe.each(['permission', ...(bwrapAvailable() ? ['bwrap'] : [])] as SandboxMode[])('under the %s sandbox, student code', (sandbox) => {
   test('cannot read reference/', async () => {
