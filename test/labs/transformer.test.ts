@@ -1,0 +1,3 @@
+import { labSuite } from '../support/lab-suite';
+
+labSuite('transformer', { minMutants: 10 });
