@@ -6,7 +6,7 @@
  * after_due_date), and the student's own output (stdout) is never shown.
  */
 import { z } from 'zod';
-import type { Results } from '../engine/results';
+import { Results, sumScores } from '../engine/results';
 
 const Visibility = z.enum(['visible', 'hidden', 'after_due_date', 'after_published']);
 
@@ -42,10 +42,12 @@ export type GradescopeResults = z.infer<typeof GradescopeResultsSchema>;
 
 export function toGradescope(results: Results, opts: { executionTimeSeconds?: number } = {}): GradescopeResults {
   const problems = results.labs.filter((l) => l.status !== 'graded').map((l) => `${l.lab}: ${l.status}: ${l.message}`);
+  const visible = sumScores(results.labs.flatMap((l) => l.items.filter((i) => i.visibility === 'visible')));
   return {
     score: results.score,
     ...(opts.executionTimeSeconds !== undefined ? { execution_time: Math.round(opts.executionTimeSeconds) } : {}),
-    output: [`Total: ${results.score} / ${results.max_score}`, ...problems].join('\n'),
+    // The top-level output is always shown, so it totals the visible items only.
+    output: [`Visible items: ${visible.score} / ${visible.max_score}`, ...problems].join('\n'),
     output_format: 'text',
     stdout_visibility: 'hidden',
     tests: results.labs.flatMap((lab, l) =>

@@ -94,6 +94,13 @@ export const RubricSchema = z
     files: z.array(z.string().regex(/^[A-Za-z0-9_./-]+\.ts$/, 'a TypeScript file inside labs/<lab>/')).min(1).describe('what students edit'),
     due: z.iso.datetime({ offset: true }).optional().describe('after_due_date items are shown after this'),
     defaults: DefaultsSchema.optional(),
+    release: z
+      .object({
+        files: z.array(z.string().min(1)).optional().describe('harness files students get with this lab (a demo script, its data); code brings its imports'),
+        scripts: z.record(z.string(), z.string()).optional().describe('npm scripts the student release gets for them'),
+      })
+      .strict()
+      .optional(),
     items: z.array(ItemSchema).min(1),
   })
   .strict();
@@ -145,6 +152,8 @@ export interface Rubric {
   files: string[];
   due?: string;
   items: Item[];
+  /** Tools shipped with the lab in a student release. */
+  release: { files: string[]; scripts: Record<string, string> };
   /** Where it was read from, for messages. */
   file: string;
 }
@@ -158,6 +167,7 @@ export function resolveRubric(r: RubricFile, file: string): Rubric {
     title: r.title,
     files: r.files,
     due: r.due,
+    release: { files: r.release?.files ?? [], scripts: r.release?.scripts ?? {} },
     file,
     items: r.items.map((it) => ({
       id: it.id,

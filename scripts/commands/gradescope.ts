@@ -1,11 +1,26 @@
-import { CommandSpec, UsageError } from '../command';
+import * as path from 'path';
+import { buildGradescope } from '../../graders/release/gradescope';
+import { formatLeaks } from '../../graders/release/leaks';
+import { CommandSpec, UsageError, listOption, stringOption } from '../command';
 
-// Placeholder: this command is being built (see its issue); it refuses to run until then.
 export const gradescope: CommandSpec = {
   name: 'gradescope',
-  summary: 'not available yet',
-  options: {},
-  async run() {
-    throw new UsageError('gradescope is not available yet');
+  summary: 'Builds a Gradescope autograder zip: setup.sh, run_autograder, the graders with every item (hidden ones too) and their expected values.',
+  options: {
+    out: { type: 'string', placeholder: 'FILE', description: 'the zip to write (default autograder.zip)' },
+    labs: { type: 'string', placeholder: 'a,b', description: 'labs to grade (default: all)' },
+  },
+  details: 'Upload the zip as a Gradescope "Zip file upload" autograder. It holds hidden items: never give it to students. See docs/release.md.',
+  async run(args, io) {
+    const out = path.resolve(io.cwd, stringOption(args, 'out') ?? 'autograder.zip');
+    if (!out.endsWith('.zip')) throw new UsageError(`gradescope: --out must name a .zip file, not ${out}`);
+    const built = await buildGradescope({ root: io.root, out, labs: listOption(args, 'labs'), onProgress: (m) => io.stderrTTY && io.err(m) });
+    if (built.leaks.length) {
+      io.err(`gradescope: reference code found in the autograder:\n${formatLeaks(built.leaks)}`);
+      return 1;
+    }
+    const items = built.release.labs.map((lab) => `${lab} (${built.release.items[lab].shipped.length} items)`).join(', ');
+    io.out(`autograder written to ${path.relative(io.cwd, out) || out} (${Math.round(built.bytes / 1024)} KB): ${items}`);
+    return 0;
   },
 };

@@ -1,11 +1,63 @@
-import { CommandSpec, UsageError } from '../command';
+import * as fs from 'fs';
+import * as path from 'path';
+import { buildRelease, RELEASE_MARKER } from '../../graders/release/build';
+import { findLeaks, formatLeaks } from '../../graders/release/leaks';
+import { CommandSpec, UsageError, listOption, stringOption } from '../command';
 
-// Placeholder: this command is being built (see its issue); it refuses to run until then.
 export const release: CommandSpec = {
   name: 'release',
-  summary: 'not available yet',
-  options: {},
-  async run() {
-    throw new UsageError('release is not available yet');
+  summary: 'Builds the student template repository (stubs, graders, visible items and their expected values, the GitHub workflow) and checks that nothing leaks.',
+  options: {
+    out: { type: 'string', placeholder: 'DIR', description: 'where to write the release (empty, new, or an earlier release)' },
+    labs: { type: 'string', placeholder: 'a,b', description: 'labs to release (default: all)' },
+    name: { type: 'string', placeholder: 'NAME', description: 'package name of the release (default ml-labs)' },
+    'instructor-repo': { type: 'string', placeholder: 'OWNER/NAME', description: "the workflow grades with this private repository's graders (needs the GRADECHECK_INSTRUCTOR_TOKEN secret)" },
+    instructor: { type: 'boolean', description: "build the instructor's graders instead: every item, hidden ones included (keep it private)" },
+    check: { type: 'boolean', description: 'only check the release already in --out for leaks' },
+  },
+  details: [
+    'The leak check fails (exit code 1) if the release holds a reference function body, a hidden',
+    "item's id or numbers of a hidden item's cases, or anything from reference/ or fixtures/mutants/.",
+    'Then: cd DIR && npm ci && npm test (the stubs score 0). See docs/release.md.',
+  ].join('\n'),
+  async run(args, io) {
+    const outOption = stringOption(args, 'out');
+    if (!outOption) throw new UsageError('release: --out DIR is required');
+    const out = path.resolve(io.cwd, outOption);
+    if (!path.relative(out, io.root).startsWith('..')) throw new UsageError(`release: --out ${out} contains the harness; choose a folder outside it`);
+    const repo = stringOption(args, 'instructor-repo');
+    if (repo !== undefined && !/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repo)) throw new UsageError(`--instructor-repo must be OWNER/NAME, not "${repo}"`);
+    let labs = listOption(args, 'labs');
+    if (args.values.check) {
+      if (!fs.existsSync(path.join(out, RELEASE_MARKER))) throw new UsageError(`release --check: ${out} is not a gradecheck release`);
+    } else {
+      if (fs.existsSync(out) && fs.readdirSync(out).length > 0 && !fs.existsSync(path.join(out, RELEASE_MARKER))) {
+        throw new UsageError(`release: ${out} is not empty and holds no earlier release; choose another folder`);
+      }
+      const built = await buildRelease({
+        root: io.root,
+        out,
+        labs,
+        name: stringOption(args, 'name'),
+        kind: args.values.instructor ? 'instructor' : 'student',
+        instructorRepository: repo,
+        onProgress: (m) => io.stderrTTY && io.err(m),
+      });
+      labs = built.labs;
+      io.out(`release written to ${path.relative(io.cwd, out) || out}: ${built.files.length} files`);
+      for (const lab of built.labs) {
+        const { shipped, withheld } = built.items[lab];
+        io.out(`  ${lab}: ${shipped.length} item${shipped.length === 1 ? '' : 's'} with expected values, ${withheld.length} hidden left out`);
+      }
+    }
+    const instructor = Boolean(args.values.instructor) || fs.readFileSync(path.join(out, RELEASE_MARKER), 'utf8').includes('instructor');
+    const leaks = await findLeaks({ root: io.root, release: out, labs, allowHidden: instructor });
+    if (leaks.length) {
+      io.out(`leak check: ${leaks.length} problem${leaks.length > 1 ? 's' : ''}:`);
+      io.out(formatLeaks(leaks));
+      return 1;
+    }
+    io.out(instructor ? 'leak check: no reference code (hidden items are included on purpose: keep this private)' : 'leak check: nothing leaks (no reference body, no hidden item, no hidden value)');
+    return 0;
   },
 };

@@ -1,0 +1,172 @@
+/**
+ * The grading step of a release's GitHub workflow (.github/gradecheck/grade.sh runs it): grades
+ * the submission's labs/ with the given graders, then reports the student view of the results
+ * everywhere GitHub and its classroom tools look:
+ *
+ * - stdout: the score table, and an `::error` annotation for each failed item;
+ * - $GITHUB_STEP_SUMMARY: the Markdown feedback (score table and what went wrong);
+ * - $GITHUB_OUTPUT: `result` (GitHub Classroom's autograding result, base64 JSON), `score`, `max_score`;
+ * - the results folder: results.json (gradecheck/results v1), feedback.md, result.json (Classroom 50),
+ *   classroom-result.json (the decoded `result`); and result.json in the workspace (Classroom 50
+ *   reads it there).
+ *
+ * Exit code: 0 full marks, 1 points lost, 2 bad usage, 3 grading failed.
+ */
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parseArgs } from 'util';
+import { encodeClassroomResult, itemFeedback, Locate, toClassroom } from '../../emit/classroom';
+import { classroom50Context, toClassroom50 } from '../../emit/classroom50';
+import { gradeSubmission, submissionTree } from '../../engine/grade';
+import { Lab, loadLab } from '../../engine/labs';
+import { formatMarkdown, formatPoints, formatTable } from '../../engine/report';
+import { Results, ResultsSchema } from '../../engine/results';
+import { SANDBOX_MODES, SandboxRequest } from '../../engine/sandbox';
+import { studentView } from '../redact';
+import { annotation, outputEntry } from './github';
+
+export interface CiOptions {
+  /** The graders' root (a release, an instructor's copy, or the harness). */
+  graders: string;
+  /** The folder holding the student's labs/ (the workspace). */
+  submission: string;
+  /** The results folder. */
+  out: string;
+  labs?: string[];
+  env: NodeJS.ProcessEnv;
+  /** stdout. */
+  write(text: string): void;
+  now?: Date;
+}
+
+export interface CiOutcome {
+  /** What was reported (the student view). */
+  results: Results;
+  exitCode: number;
+}
+
+const DECLARATION = (name: string) => new RegExp(`^\\s*export\\s+(?:async\\s+)?(?:function\\*?|const|let|class)\\s+${name}\\b`);
+
+/** Where an item's code is: the line a student's stack trace names, else the declaration of the export it grades. */
+export function locator(graders: string, submission: string): Locate {
+  const tree = submissionTree(graders, submission);
+  return (labResult, item) => {
+    const thrown = /\(at (labs\/[^\s:()]+):(\d+):\d+\)/.exec(item.message);
+    if (thrown) return { file: thrown[1], line: Number(thrown[2]) };
+    let lab: Lab;
+    try {
+      lab = loadLab(graders, labResult.lab);
+    } catch {
+      return undefined;
+    }
+    const rubricItem = lab.rubric.items.find((it) => it.id === item.id);
+    const op = rubricItem && lab.ops[rubricItem.op];
+    if (!rubricItem || !op) return undefined;
+    const names = rubricItem.check === 'backward' ? (op.uses.backward ?? op.uses.forward) : op.uses.forward;
+    for (const name of names) {
+      for (const file of lab.files) {
+        const lines = tree.read(file)?.split('\n') ?? [];
+        const at = lines.findIndex((l) => DECLARATION(name).test(l));
+        if (at >= 0) return { file, line: at + 1 };
+      }
+    }
+    return undefined;
+  };
+}
+
+/** An annotation per failed item (per lab, when the lab could not be loaded at all). */
+export function annotations(results: Results, locate: Locate): string[] {
+  const out: string[] = [];
+  for (const lab of results.labs) {
+    if (lab.status !== 'graded') {
+      const where = /(labs\/[^\s:]+):(\d+):\d+/.exec(lab.notes[0] ?? lab.message);
+      out.push(annotation('error', lab.message, { ...(where ? { file: where[1], line: Number(where[2]) } : {}), title: `${lab.lab}: ${lab.status} (0 / ${formatPoints(lab.max_score)} points)` }));
+      continue;
+    }
+    for (const item of lab.items) {
+      if (item.status === 'passed') continue;
+      const where = locate(lab, item);
+      out.push(annotation('error', itemFeedback(item), { ...where, title: `${lab.lab} ${item.id}: ${formatPoints(item.score)} / ${formatPoints(item.max_score)} points` }));
+    }
+  }
+  return out;
+}
+
+/** The graded commit's committer date (Classroom 50's `datetime`), when git can tell. */
+function commitDate(dir: string, sha: string | undefined): Date | undefined {
+  try {
+    const iso = execFileSync('git', ['-C', dir, 'log', '-1', '--format=%cI', sha || 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const d = new Date(iso);
+    return Number.isNaN(d.getTime()) ? undefined : d;
+  } catch {
+    return undefined;
+  }
+}
+
+function writeFile(file: string, text: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, text);
+}
+
+export async function gradeForCi(opts: CiOptions): Promise<CiOutcome> {
+  const { env } = opts;
+  const now = opts.now ?? new Date();
+  const sandbox = (env.GRADECHECK_SANDBOX ?? 'auto') as SandboxRequest;
+  if (!SANDBOX_MODES.includes(sandbox)) throw new Error(`GRADECHECK_SANDBOX must be one of ${SANDBOX_MODES.join(', ')}`);
+  const graded = await gradeSubmission({ root: opts.graders, submission: opts.submission, labs: opts.labs, sandbox, typecheck: true });
+  const results = ResultsSchema.parse(studentView(graded, now));
+  const locate = locator(opts.graders, opts.submission);
+
+  opts.write(formatTable(results, { view: 'student', now }));
+  for (const line of annotations(results, locate)) opts.write(line);
+
+  const markdown = formatMarkdown(results, { view: 'student', now });
+  if (env.GITHUB_STEP_SUMMARY) fs.appendFileSync(env.GITHUB_STEP_SUMMARY, markdown + '\n');
+
+  const classroom = toClassroom(results, { locate });
+  const encoded = encodeClassroomResult(classroom);
+  if (env.GITHUB_OUTPUT) {
+    fs.appendFileSync(env.GITHUB_OUTPUT, outputEntry('result', encoded) + outputEntry('score', String(results.score)) + outputEntry('max_score', String(results.max_score)));
+  }
+
+  const c50 = toClassroom50(results, classroom50Context(env, { labs: results.labs.map((l) => l.lab), commitDate: commitDate(opts.submission, env.GITHUB_SHA), now }));
+  const c50Text = JSON.stringify(c50, null, 2) + '\n';
+  writeFile(path.join(opts.out, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+  writeFile(path.join(opts.out, 'feedback.md'), markdown + '\n');
+  writeFile(path.join(opts.out, 'classroom-result.json'), JSON.stringify(classroom, null, 2) + '\n');
+  writeFile(path.join(opts.out, 'result.json'), c50Text);
+  writeFile(env.GRADECHECK_CLASSROOM50_RESULT || path.join(opts.submission, 'result.json'), c50Text);
+
+  return { results, exitCode: graded.score < graded.max_score ? 1 : 0 };
+}
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({ args: argv, options: { graders: { type: 'string' }, submission: { type: 'string' }, out: { type: 'string' }, labs: { type: 'string' } }, strict: true }).values;
+  } catch (e) {
+    process.stderr.write(`gradecheck ci: ${(e as Error).message}\n`);
+    return 2;
+  }
+  const submission = path.resolve(args.submission ?? env.GITHUB_WORKSPACE ?? process.cwd());
+  const graders = path.resolve(args.graders ?? submission);
+  const out = path.resolve(args.out ?? path.join(env.RUNNER_TEMP ?? os.tmpdir(), 'gradecheck'));
+  try {
+    const outcome = await gradeForCi({
+      graders,
+      submission,
+      out,
+      labs: (args.labs ?? env.GRADECHECK_LABS)?.split(',').map((l) => l.trim()).filter(Boolean),
+      env,
+      write: (t) => process.stdout.write(t + '\n'),
+    });
+    process.stdout.write(`results written to ${out}\n`);
+    return outcome.exitCode;
+  } catch (e) {
+    process.stdout.write(annotation('error', `grading failed: ${(e as Error).message}`, { title: 'gradecheck' }) + '\n');
+    process.stderr.write(`${(e as Error).stack ?? e}\n`);
+    return 3;
+  }
+}

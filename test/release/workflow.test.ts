@@ -1,0 +1,269 @@
+/**
+ * The release's GitHub workflow, run here as far as it can be: the shell commands of its steps
+ * (choosing the graders, npm ci, the grading step .github/gradecheck/grade.sh) with the
+ * environment GitHub sets (GITHUB_WORKSPACE, GITHUB_ENV, GITHUB_STEP_SUMMARY, GITHUB_OUTPUT,
+ * RUNNER_TEMP, GITHUB_SHA, ...), on a submission with known mistakes. Checked: the job
+ * summary, the annotations, the base64 `result` output as GitHub Classroom's reporter reads
+ * it, Classroom 50's result.json as its score collector validates it, the results artifact;
+ * and, with the instructor's graders, that hidden items are scored but not shown.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { decodeClassroomResult } from '../../graders/emit/classroom';
+import { Classroom50ResultSchema } from '../../graders/emit/classroom50';
+import { loadLab } from '../../graders/engine/labs';
+import { ResultsSchema } from '../../graders/engine/results';
+import { buildRelease } from '../../graders/release/build';
+import { parseOutputs } from '../../graders/release/runtime/github';
+import { ROOT } from '../support/paths';
+import { cleanEnv, mutantSubmission, npmCiOffline, run, tempDir } from './support';
+
+const LAB = 'activations';
+const lab = loadLab(ROOT, LAB);
+const visible = lab.rubric.items.filter((it) => it.visibility === 'visible');
+
+let base: string;
+let repo: string;
+let mutated: string[];
+
+interface WorkflowStep {
+  name: string;
+  id?: string;
+  uses?: string;
+  run?: string;
+  'working-directory'?: string;
+  env?: Record<string, string>;
+  with?: Record<string, string>;
+}
+
+interface Workflow {
+  name: string;
+  jobs: Record<string, { env: Record<string, string>; steps: WorkflowStep[] }>;
+}
+
+interface Contexts {
+  vars: Record<string, string>;
+  secrets: Record<string, string>;
+  env: Record<string, string>;
+  runner: Record<string, string>;
+  steps: Record<string, { outputs: Record<string, string> }>;
+}
+
+/** The expressions this workflow uses: `a.b`, `steps.x.outputs.y`, `'literal'`, and `||`. */
+function evaluate(text: string, ctx: Contexts): string {
+  return text.replace(/\$\{\{\s*(.*?)\s*\}\}/g, (_m, expr: string) => {
+    for (const alternative of expr.split('||').map((a) => a.trim())) {
+      const literal = /^'(.*)'$/.exec(alternative);
+      const step = /^steps\.([\w-]+)\.outputs\.(\w+)$/.exec(alternative);
+      const context = /^(vars|secrets|env|runner)\.(\w+)$/.exec(alternative);
+      const value = literal ? literal[1] : step ? ctx.steps[step[1]]?.outputs[step[2]] : context ? ctx[context[1] as 'vars' | 'secrets' | 'env' | 'runner'][context[2]] : undefined;
+      if (!literal && !step && !context) throw new Error(`the test cannot evaluate \${{ ${expr} }}`);
+      if (value) return value;
+    }
+    return '';
+  });
+}
+
+function readEnvFile(file: string): Record<string, string> {
+  return parseOutputs(fs.readFileSync(file, 'utf8'));
+}
+
+/**
+ * Runs the workflow's job as a runner would, for what can run here: every `run` step, in
+ * order, with the job's env, GitHub's variables, $GITHUB_ENV carried from step to step, a fresh
+ * $GITHUB_OUTPUT and $GITHUB_STEP_SUMMARY per step, and `working-directory` evaluated. `uses`
+ * steps are not run (their inputs are returned, evaluated). `npm ci` runs offline.
+ */
+function runWorkflow(vars: Record<string, string> = {}, secrets: Record<string, string> = {}) {
+  const workflow = parseYaml(fs.readFileSync(path.join(repo, '.github', 'workflows', 'gradecheck.yml'), 'utf8')) as Workflow;
+  const job = workflow.jobs['run-autograding-tests'];
+  const runner = fs.mkdtempSync(path.join(base, 'runner-'));
+  const githubEnv = path.join(runner, 'github_env');
+  fs.writeFileSync(githubEnv, '');
+  const ctx: Contexts = { vars, secrets, env: {}, runner: { temp: runner }, steps: {} };
+  ctx.env = Object.fromEntries(Object.entries(job.env).map(([k, v]) => [k, evaluate(String(v), ctx)]));
+  const ran: Record<string, { status: number | null; stdout: string; stderr: string; summary: string; outputs: Record<string, string> }> = {};
+  const actions: Array<{ name: string; uses: string; with: Record<string, string>; env: Record<string, string> }> = [];
+  for (const [i, step] of job.steps.entries()) {
+    const env = { ...ctx.env, ...readEnvFile(githubEnv) };
+    ctx.env = env;
+    if (step.uses) {
+      const evaluated = (o?: Record<string, string>) => Object.fromEntries(Object.entries(o ?? {}).map(([k, v]) => [k, evaluate(String(v), ctx)]));
+      actions.push({ name: step.name, uses: step.uses, with: evaluated(step.with), env: evaluated(step.env) });
+      continue;
+    }
+    const summary = path.join(runner, `summary-${i}.md`);
+    const output = path.join(runner, `output-${i}`);
+    fs.writeFileSync(summary, '');
+    fs.writeFileSync(output, '');
+    const cwd = step['working-directory'] ? evaluate(step['working-directory'], ctx) : repo;
+    const r = run('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', step.run!], {
+      cwd,
+      env: cleanEnv({
+        ...env,
+        CI: 'true',
+        GITHUB_ACTIONS: 'true',
+        GITHUB_WORKSPACE: repo,
+        GITHUB_ENV: githubEnv,
+        GITHUB_STEP_SUMMARY: summary,
+        GITHUB_OUTPUT: output,
+        RUNNER_TEMP: runner,
+        GITHUB_REPOSITORY: 'course-org/labs-alice',
+        GITHUB_REPOSITORY_OWNER: 'course-org',
+        GITHUB_SERVER_URL: 'https://github.com',
+        GITHUB_SHA: 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678',
+        GITHUB_ACTOR: 'alice',
+        npm_config_offline: 'true',
+      }),
+    });
+    const outputs = readEnvFile(output);
+    ran[step.id ?? step.name] = { ...r, summary: fs.readFileSync(summary, 'utf8'), outputs };
+    if (step.id) ctx.steps[step.id] = { outputs };
+    if (r.status !== 0 && step.id !== 'gradecheck') throw new Error(`step "${step.name}" failed:\n${r.stdout}\n${r.stderr}`);
+  }
+  const grade = ran.gradecheck;
+  return { ...grade, artifact: path.join(runner, 'gradecheck'), actions, graders: ctx.env.GRADECHECK_GRADERS };
+}
+
+/** What classroom-resources/autograding-grading-reporter does with its inputs: decode each runner's result, add up points. */
+function asClassroomReporter(action: { with: Record<string, string>; env: Record<string, string> }) {
+  const runners = action.with.runners.split(/[\s,]/).filter(Boolean);
+  const results = runners.map((r) => JSON.parse(Buffer.from(action.env[`${r.trim().toUpperCase()}_RESULTS`], 'base64').toString('utf-8')));
+  return {
+    totalPoints: results.reduce((s, r) => s + r.tests.reduce((t: number, x: { score: number }) => t + x.score, 0), 0),
+    maxPoints: results.reduce((s, r) => s + r.max_score, 0),
+    failed: results.some((r) => r.status === 'fail'),
+  };
+}
+
+/** The items the student view does not show now (hidden; after_due_date before the due date). */
+const notShown = lab.rubric.items.filter((it) => it.visibility === 'hidden' || (it.visibility === 'after_due_date' && !(lab.rubric.due && Date.now() > Date.parse(lab.rubric.due))));
+
+beforeAll(async () => {
+  base = tempDir('workflow');
+  repo = path.join(base, 'labs-alice');
+  await buildRelease({ root: ROOT, out: repo, labs: [LAB] });
+  npmCiOffline(repo);
+  // Alice made some known mistakes.
+  mutated = mutantSubmission(LAB, repo).items.filter((id) => visible.some((it) => it.id === id));
+}, 240000);
+
+afterAll(() => {
+  if (base) fs.rmSync(base, { recursive: true, force: true });
+});
+
+describe("the workflow's grading step, run locally", () => {
+  test("with the release's own graders: summary, annotations, Classroom result, Classroom 50 result.json, artifact", () => {
+    const step = runWorkflow();
+    expect(step.graders).toBe(repo);
+    expect(step.status).toBe(1); // points lost
+
+    const results = ResultsSchema.parse(JSON.parse(fs.readFileSync(path.join(step.artifact, 'results.json'), 'utf8')));
+    const failed = results.labs[0].items.filter((i) => i.status !== 'passed');
+    expect(mutated.length).toBeGreaterThan(1);
+    expect(failed.map((i) => i.id).sort()).toEqual([...mutated].sort());
+    expect(results.score).toBeLessThan(results.max_score);
+    expect(results.score).toBeGreaterThan(0);
+
+    // The job summary: the Markdown score table and what went wrong.
+    expect(step.summary).toContain(`**Total: ${results.score} / ${results.max_score}**`);
+    expect(step.summary).toContain('| | Item | Points | Result |');
+    for (const item of results.labs[0].items) expect(step.summary).toContain(`(\`${item.id}\`)`);
+    const diagnosed = failed.filter((i) => i.diagnosis);
+    expect(diagnosed.length).toBeGreaterThan(0);
+    for (const item of diagnosed) expect(step.summary).toContain(`**Diagnosis:** ${item.diagnosis}`);
+
+    // One annotation per failed item, on the line declaring the function it grades.
+    const annotations = step.stdout.split('\n').filter((l) => l.startsWith('::error '));
+    expect(annotations.length).toBe(failed.length);
+    const source = fs.readFileSync(path.join(repo, 'labs', LAB, 'activations.ts'), 'utf8').split('\n');
+    for (const item of failed) {
+      const line = annotations.find((a) => a.includes(`title=${LAB} ${item.id}%3A `));
+      expect(line).toBeDefined();
+      const m = /^::error file=([^,]+),line=(\d+),title=[^:]+::(.*)$/.exec(line!)!;
+      expect(m).not.toBeNull();
+      expect(m[1]).toBe(`labs/${LAB}/activations.ts`);
+      if (!item.message.includes('(at labs/')) expect(source[Number(m[2]) - 1]).toMatch(/^export function \w+/);
+      expect(m[3]).toContain(`${item.status}: `);
+      if (item.diagnosis) expect(m[3]).toContain('%0ADiagnosis: ');
+    }
+
+    // GitHub Classroom: `result` is base64 JSON, version 1, as the reporter reads it.
+    const rawJson = JSON.parse(Buffer.from(step.outputs.result, 'base64').toString('utf8'));
+    expect(Object.keys(rawJson).sort()).toEqual(['max_score', 'status', 'tests', 'version']);
+    const classroom = decodeClassroomResult(step.outputs.result);
+    expect(classroom.version).toBe(1);
+    expect(classroom.status).toBe('fail');
+    expect(classroom.max_score).toBe(results.max_score);
+    expect(classroom.tests.length).toBe(results.labs[0].items.length);
+    // The reporter's total is the sum of the tests' scores: partial points per item count.
+    expect(classroom.tests.reduce((s, t) => s + t.score, 0)).toBeCloseTo(results.score, 9);
+    for (const t of classroom.tests) {
+      expect(Object.keys(t).sort()).toEqual(['duration', 'filename', 'line_no', 'message', 'name', 'score', 'status', 'test_code']);
+      expect(['pass', 'fail']).toContain(t.status);
+    }
+    expect(classroom.tests.filter((t) => t.status === 'fail').length).toBe(failed.length);
+    expect(step.outputs.score).toBe(String(results.score));
+    expect(step.outputs.max_score).toBe(String(results.max_score));
+    expect(JSON.parse(fs.readFileSync(path.join(step.artifact, 'classroom-result.json'), 'utf8'))).toEqual(rawJson);
+
+    // Classroom 50: result.json in the workspace (and the artifact), valid as its collector checks it.
+    const c50 = Classroom50ResultSchema.parse(JSON.parse(fs.readFileSync(path.join(repo, 'result.json'), 'utf8')));
+    expect(fs.readFileSync(path.join(step.artifact, 'result.json'), 'utf8')).toBe(fs.readFileSync(path.join(repo, 'result.json'), 'utf8'));
+    expect(c50.schema).toBe('classroom50/result/v1');
+    expect(c50.submission.startsWith('submit/')).toBe(true);
+    expect(c50.commit).toBe('https://github.com/course-org/labs-alice/commit/a1b2c3d4e5f60718293a4b5c6d7e8f9012345678');
+    expect(c50.owner).toBe('alice');
+    expect(c50.classroom).toBe('course-org');
+    expect(c50['max-score']).toBe(results.max_score); // whole points: no scaling needed here
+    expect(c50.score).toBeLessThanOrEqual(results.score);
+    expect(c50.tests.filter((t) => !t.passed).length).toBe(failed.length);
+
+    expect(fs.readFileSync(path.join(step.artifact, 'feedback.md'), 'utf8')).toBe(step.summary);
+
+    // The steps after grading: the artifact is the results folder, the reporter gets `result`.
+    const upload = step.actions.find((a) => a.uses.startsWith('actions/upload-artifact@'))!;
+    expect(path.resolve(upload.with.path)).toBe(step.artifact);
+    const reporter = step.actions.find((a) => a.uses.startsWith('classroom-resources/autograding-grading-reporter@'))!;
+    expect(asClassroomReporter(reporter)).toEqual({ totalPoints: expect.closeTo(results.score, 9), maxPoints: results.max_score, failed: true });
+  }, 240000);
+
+  test("with the instructor's graders: the student's edits to the graders change nothing, and hidden items are scored but not shown", async () => {
+    const rubricFile = path.join(repo, 'rubrics', `${LAB}.yaml`);
+    const original = fs.readFileSync(rubricFile, 'utf8');
+    try {
+      // Alice deletes the items she fails from her copy of the rubric: her own graders give full marks.
+      const raw = parseYaml(original) as { items: Array<{ id: string }> };
+      fs.writeFileSync(rubricFile, stringifyYaml({ ...raw, items: raw.items.filter((it) => !mutated.includes(it.id)) }));
+      expect(runWorkflow().status).toBe(0);
+
+      // The instructor's private repository, as actions/checkout would put it (the release's
+      // .gitignore keeps it out of the student's commits).
+      const instructor = path.join(repo, '.gradecheck', 'instructor');
+      await buildRelease({ root: ROOT, out: instructor, labs: [LAB], kind: 'instructor' });
+      const step = runWorkflow({ GRADECHECK_INSTRUCTOR_REPOSITORY: 'course-org/ml-labs-graders' }, { GRADECHECK_INSTRUCTOR_TOKEN: 'token-for-graders' });
+      expect(step.graders).toBe(instructor);
+      expect(step.actions.find((a) => a.name === "Check out the instructor's graders")?.with).toMatchObject({ repository: 'course-org/ml-labs-graders', token: 'token-for-graders', path: '.gradecheck/instructor' });
+      expect(step.status).toBe(1);
+      const results = ResultsSchema.parse(JSON.parse(fs.readFileSync(path.join(step.artifact, 'results.json'), 'utf8')));
+      const items = results.labs[0].items;
+      expect(items.length).toBe(lab.rubric.items.length);
+      expect(results.max_score).toBe(lab.rubric.items.reduce((s, it) => s + it.points, 0));
+      expect(items.filter((i) => i.status !== 'passed' && i.visibility === 'visible').map((i) => i.id).sort()).toEqual([...mutated].sort());
+
+      // Hidden items: their points count; their names and details appear nowhere the student can look.
+      expect(notShown.length).toBeGreaterThan(0);
+      const redacted = items.filter((i) => i.id.startsWith('hidden-'));
+      expect(redacted.length).toBe(notShown.length);
+      expect(redacted.reduce((s, i) => s + i.max_score, 0)).toBe(notShown.reduce((s, it) => s + it.points, 0));
+      for (const i of redacted) expect(i.cases).toEqual([]);
+      const seen = [step.stdout, step.summary, Buffer.from(step.outputs.result, 'base64').toString('utf8'), fs.readFileSync(path.join(repo, 'result.json'), 'utf8'), ...fs.readdirSync(step.artifact).map((f) => fs.readFileSync(path.join(step.artifact, f), 'utf8'))].join('\n');
+      for (const it of notShown) expect(seen).not.toContain(it.id);
+      expect(decodeClassroomResult(step.outputs.result).max_score).toBe(results.max_score);
+    } finally {
+      fs.writeFileSync(rubricFile, original);
+      fs.rmSync(path.join(repo, '.gradecheck'), { recursive: true, force: true });
+    }
+  }, 400000);
+});
