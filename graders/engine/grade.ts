@@ -184,7 +184,7 @@ export class LabSession {
   /** The items this session grades: those with expected values (a release ships visible ones). */
   readonly items: Item[];
   private readonly proc?: StudentProcess;
-  private readonly buildProblem?: { message: string; notes: string[] };
+  private readonly buildProblem?: { status: 'syntax_error' | 'forbidden_import'; message: string; notes: string[] };
   private readonly notes: string[] = [];
   private readonly graded: ItemResult[] = [];
 
@@ -198,7 +198,8 @@ export class LabSession {
       const first = built.problems[0];
       const where = first.line ? `${first.file}:${first.line}:${first.column}` : first.file;
       this.buildProblem = {
-        message: first.message.startsWith('missing file') ? first.message : `syntax error at ${where}: ${first.message}`,
+        status: first.kind === 'forbidden_import' ? 'forbidden_import' : 'syntax_error',
+        message: first.kind === 'syntax' ? `syntax error at ${where}: ${first.message}` : first.message,
         notes: built.problems.map((p) => (p.line ? `${p.file}:${p.line}:${p.column} ${p.message}` : p.message)),
       };
       return;
@@ -210,7 +211,7 @@ export class LabSession {
   async grade(item: Item): Promise<ItemResult> {
     const r = this.proc
       ? await gradeItem(this.proc, item, this.opts.expected.items[item.id])
-      : zeroItem(item, 'syntax_error', this.buildProblem!.message);
+      : zeroItem(item, this.buildProblem!.status, this.buildProblem!.message);
     this.graded.push(r);
     this.opts.onItem?.(r);
     return r;
@@ -221,7 +222,7 @@ export class LabSession {
     const order = new Map(this.items.map((it, i) => [it.id, i]));
     const items = [...this.graded].sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
     const loadError = items.find((r) => r.status === 'load_error');
-    const status = this.buildProblem ? 'syntax_error' : loadError ? 'load_error' : 'graded';
+    const status = this.buildProblem ? this.buildProblem.status : loadError ? 'load_error' : 'graded';
     return {
       lab: this.lab.name,
       title: this.lab.rubric.title,

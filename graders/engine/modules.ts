@@ -69,6 +69,8 @@ export function overlay(...trees: SourceTree[]): SourceTree {
 // ----- transpiling ------------------------------------------------------------------------------
 
 export interface SourceDiagnostic {
+  /** A syntax error, a missing file, or an import out of labs/ (which could reach the reference). */
+  kind: 'syntax' | 'missing' | 'forbidden_import';
   file: string;
   line: number;
   column: number;
@@ -95,7 +97,7 @@ export function transpile(rel: string, text: string): { js: string; diagnostics:
   });
   const diagnostics = (out.diagnostics ?? []).map((d) => {
     const pos = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start) : { line: 0, character: 0 };
-    return { file: rel, line: pos.line + 1, column: pos.character + 1, message: t.flattenDiagnosticMessageText(d.messageText, '\n') };
+    return { kind: 'syntax' as const, file: rel, line: pos.line + 1, column: pos.character + 1, message: t.flattenDiagnosticMessageText(d.messageText, '\n') };
   });
   const result = { js: out.outputText, diagnostics };
   if (transpiled.size > 2000) transpiled.clear();
@@ -189,7 +191,7 @@ export function buildModules(harnessRoot: string, tree: SourceTree, entries: str
     const v = `${VIRTUAL_ROOT}/${rel}`;
     const text = readRel(rel);
     if (text === undefined) {
-      problems.push({ file: rel, line: 0, column: 0, message: `missing file ${rel}` });
+      problems.push({ kind: 'missing', file: rel, line: 0, column: 0, message: `missing file ${rel}` });
       continue;
     }
     let js = text;
@@ -204,6 +206,10 @@ export function buildModules(harnessRoot: string, tree: SourceTree, entries: str
     for (const spec of requiresOf(js)) {
       if (spec.startsWith('.')) {
         const base = path.posix.normalize(path.posix.join(path.posix.dirname(rel), spec));
+        if (rel.startsWith('labs/') && !base.startsWith('labs/')) {
+          problems.push({ kind: 'forbidden_import', file: rel, line: 0, column: 0, message: `${rel} imports '${spec}': lab code may import only files under labs/` });
+          continue;
+        }
         const found = EXTENSIONS.map((ext) => base + ext).find((c) => readRel(c) !== undefined);
         if (found) {
           resolutions[v][spec] = `${VIRTUAL_ROOT}/${found}`;

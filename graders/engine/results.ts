@@ -25,10 +25,11 @@ export const STATUSES = [
   'crashed',
   'load_error',
   'syntax_error',
+  'forbidden_import',
 ] as const;
 export type Status = (typeof STATUSES)[number];
 
-export const LAB_STATUSES = ['graded', 'syntax_error', 'load_error', 'error'] as const;
+export const LAB_STATUSES = ['graded', 'syntax_error', 'load_error', 'forbidden_import', 'error'] as const;
 
 const Score = z.number().nonnegative();
 

@@ -1,11 +1,147 @@
-import { CommandSpec, UsageError } from '../command';
+import * as fs from 'fs';
+import * as path from 'path';
+import { BatchEvent, runBatch } from '../../graders/batch/batch';
+import { parseTimeout } from '../../graders/batch/grade-student';
+import { ProgressState, formatDuration, progressBar, progressLine } from '../../graders/batch/progress';
+import { parseShard } from '../../graders/batch/shard';
+import { GRADEBOOK_FILE, SUMMARY_FILE } from '../../graders/batch/gradebook';
+import { SANDBOX_MODES } from '../../graders/engine/sandbox';
+import { CommandIO, CommandSpec, UsageError, choiceOption, listOption, numberOption, stringOption } from '../command';
 
-// Placeholder: this command is being built (see its issue); it refuses to run until then.
+/** Draws progress: a bar redrawn in place on a terminal, else a line per finished student. */
+function progressView(io: CommandIO) {
+  const tty = io.stderrTTY && !io.env.CI;
+  const state: ProgressState = { done: 0, total: 0, problems: 0, startedAt: Date.now(), now: Date.now(), running: [] };
+  let ticker: NodeJS.Timeout | undefined;
+  const columns = () => process.stderr.columns || 100;
+  const redraw = () => {
+    state.now = Date.now();
+    process.stderr.write(`\r\u001b[2K${progressBar(state, columns())}`);
+  };
+  const above = (text: string) => {
+    process.stderr.write(`\r\u001b[2K${text.length > columns() - 1 ? `${text.slice(0, columns() - 2)}…` : text}\n`);
+    redraw();
+  };
+  return {
+    onEvent(e: BatchEvent) {
+      if (e.type === 'preparing') io.err(`preparing ${e.lab} (expected values)...`);
+      else if (e.type === 'start') {
+        state.total = e.toGrade;
+        state.startedAt = Date.now();
+        io.err(`grading ${e.toGrade} of ${e.students} submissions${e.skipped ? ` (${e.skipped} already finished)` : ''} with ${e.jobs} worker${e.jobs === 1 ? '' : 's'}, sandbox ${e.sandbox}, labs ${e.labs.join(', ')}`);
+        if (tty && e.toGrade > 0) {
+          redraw();
+          ticker = setInterval(redraw, 1000);
+        }
+      } else if (e.type === 'started') {
+        state.running.push(e.student);
+        if (tty) redraw();
+      } else if (e.type === 'graded') {
+        state.done = e.done;
+        state.problems = e.problems;
+        state.now = Date.now();
+        state.running = state.running.filter((s) => s !== e.student);
+        if (!tty) io.err(progressLine(state, e.record));
+        else if (e.record.status !== 'graded') above(`${e.record.student}: ${e.record.status}${e.record.message ? ` (${e.record.message})` : ''}`);
+        else redraw();
+      }
+    },
+    stop() {
+      if (ticker) clearInterval(ticker);
+      if (tty && state.total > 0) process.stderr.write(`\r\u001b[2K${progressBar({ ...state, running: [], now: Date.now() }, columns())}\n`);
+    },
+  };
+}
+
 export const batch: CommandSpec = {
   name: 'batch',
-  summary: 'not available yet',
-  options: {},
-  async run() {
-    throw new UsageError('batch is not available yet');
+  summary: 'Grades a folder of submissions (one folder or .zip per student) into a gradebook, feedback per student and a class summary.',
+  positionals: [{ name: 'SUBMISSIONS', description: 'folder holding one folder (a repository clone) or .zip per student; the name is the student id', required: true }],
+  options: {
+    out: { type: 'string', placeholder: 'DIR', description: 'output folder: grades.csv, summary.md, students/<id>/ (required)' },
+    jobs: { type: 'string', placeholder: 'N', description: 'submissions graded at once (default: the number of cores)' },
+    labs: { type: 'string', placeholder: 'a,b', description: 'labs to grade (default: all)' },
+    timeout: { type: 'string', placeholder: 'S', description: "each item's time budget in seconds, or `2x` to scale the rubric's (default: the rubric's)" },
+    sandbox: { type: 'string', placeholder: 'MODE', description: `isolation of student code: ${SANDBOX_MODES.join('|')} (default auto)` },
+    memory: { type: 'string', placeholder: 'MB', description: 'heap cap of each student process (default 512)' },
+    resume: { type: 'boolean', description: 'skip the students already finished in DIR (verified, same submission and configuration)' },
+    shard: { type: 'string', placeholder: 'i/n', description: 'grade only shard i of n (by a hash of the student id); join shards with `gradecheck merge`' },
+    typecheck: { type: 'boolean', description: 'also report type errors in the feedback (slower)' },
+  },
+  details: [
+    'Each submission is graded in isolation (student code in a sandboxed process per lab, with time',
+    'and memory limits); a hostile or broken one costs only itself. Only labs/** is taken from a',
+    'submission. Results are written per student as each finishes, signed with a key the student code',
+    'never sees (GRADECHECK_BATCH_KEY, else DIR/.batch-key). Ctrl-C stops cleanly; run again with',
+    '--resume to grade the rest. Exit codes: 0 all graded, 1 the harness failed on some (status',
+    '`error`), 2 bad usage, 130 interrupted. See docs/batch.md.',
+  ].join('\n'),
+  async run(args, io) {
+    const submissions = path.resolve(io.cwd, args.positionals[0]);
+    if (!fs.existsSync(submissions) || !fs.statSync(submissions).isDirectory()) throw new UsageError(`batch: no folder ${submissions}`);
+    const outOption = stringOption(args, 'out');
+    if (!outOption) throw new UsageError('batch: --out DIR is required');
+    const out = path.resolve(io.cwd, outOption);
+    const timeoutText = stringOption(args, 'timeout');
+    const timeout = timeoutText === undefined ? undefined : parseTimeout(timeoutText);
+    if (timeoutText !== undefined && !timeout) throw new UsageError(`--timeout must be seconds (3, 0.5) or a factor (2x), not "${timeoutText}"`);
+    const shardText = stringOption(args, 'shard');
+    const shard = shardText === undefined ? undefined : parseShard(shardText);
+    if (shardText !== undefined && !shard) throw new UsageError(`--shard must be i/n with 1 <= i <= n, not "${shardText}"`);
+
+    const controller = new AbortController();
+    const stop = (signal: string) => () => {
+      if (!controller.signal.aborted) io.err(`\n${signal}: stopping the workers...`);
+      controller.abort();
+    };
+    const onInt = stop('interrupted');
+    const onTerm = stop('terminated');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+    const view = progressView(io);
+    const started = Date.now();
+    let report;
+    try {
+      report = await runBatch({
+        root: io.root,
+        submissions,
+        out,
+        jobs: numberOption(args, 'jobs', { min: 1, integer: true }),
+        labs: listOption(args, 'labs'),
+        timeout,
+        sandbox: choiceOption(args, 'sandbox', SANDBOX_MODES, 'auto'),
+        memoryMb: numberOption(args, 'memory', { min: 64, integer: true }),
+        typecheck: Boolean(args.values.typecheck),
+        resume: Boolean(args.values.resume),
+        shard,
+        env: io.env,
+        signal: controller.signal,
+        onEvent: view.onEvent,
+      });
+    } finally {
+      view.stop();
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+    }
+
+    const rel = (p: string) => (path.relative(io.cwd, p).startsWith('..') ? p : path.relative(io.cwd, p) || '.');
+    if (report.ignored.length) io.err(`ignored (neither a folder nor a .zip): ${report.ignored.join(', ')}`);
+    const problems = report.gradebook.rows.filter((r) => r.status !== 'graded' && r.status !== 'not_graded').length;
+    io.out(
+      `graded ${report.graded.length} submission${report.graded.length === 1 ? '' : 's'} in ${formatDuration(Date.now() - started)}` +
+        `${report.skipped.length ? ` (${report.skipped.length} already finished)` : ''}; ${problems} of ${report.students.length} with problems (see the status column)`,
+    );
+    io.out(`gradebook: ${rel(path.join(report.dir, GRADEBOOK_FILE))}`);
+    io.out(`summary:   ${rel(path.join(report.dir, SUMMARY_FILE))}`);
+    io.out(`feedback:  ${rel(path.join(report.dir, 'students'))}/<student>/feedback.md`);
+    if (report.interrupted) {
+      io.err(`interrupted: ${report.students.length - report.gradebook.missing.length} of ${report.students.length} submissions are finished; run the same command with --resume to grade the rest`);
+      return 130;
+    }
+    if (report.errors.length) {
+      io.err(`the harness could not grade ${report.errors.join(', ')} (status error); run again with --resume to retry them`);
+      return 1;
+    }
+    return 0;
   },
 };

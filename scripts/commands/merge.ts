@@ -1,11 +1,60 @@
-import { CommandSpec, UsageError } from '../command';
+import * as fs from 'fs';
+import * as path from 'path';
+import { GRADEBOOK_FILE, SUMMARY_FILE } from '../../graders/batch/gradebook';
+import { mergeShards } from '../../graders/batch/merge';
+import { readManifest } from '../../graders/batch/store';
+import { CommandSpec, UsageError, stringOption } from '../command';
 
-// Placeholder: this command is being built (see its issue); it refuses to run until then.
+/** The shard folders: a comma-separated list, or the batch folders inside one folder. */
+function shardFolders(cwd: string, spec: string): string[] {
+  const listed = spec.split(',').map((s) => path.resolve(cwd, s.trim())).filter(Boolean);
+  if (listed.length > 1) return listed;
+  const dir = listed[0];
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`merge: no folder ${dir}`);
+  if (readManifest(dir)) return [dir];
+  const inside = fs
+    .readdirSync(dir)
+    .sort()
+    .map((name) => path.join(dir, name))
+    .filter((p) => fs.statSync(p).isDirectory() && readManifest(p));
+  if (inside.length === 0) throw new UsageError(`merge: ${dir} holds no batch output folders (folders with a batch.json)`);
+  return inside;
+}
+
 export const merge: CommandSpec = {
   name: 'merge',
-  summary: 'not available yet',
-  options: {},
-  async run() {
-    throw new UsageError('merge is not available yet');
+  summary: 'Joins the output folders of `batch --shard i/n` into one gradebook (grades.csv, summary.md, students/).',
+  positionals: [{ name: 'SHARDS', description: 'shard folders, comma-separated, or one folder holding them (e.g. downloaded CI artifacts)', required: true }],
+  options: {
+    out: { type: 'string', placeholder: 'DIR', description: 'the merged output folder (required)' },
+  },
+  details: [
+    "Each student's results are verified with the key of the shard that graded them (GRADECHECK_BATCH_KEY,",
+    'else the shard\'s .batch-key) before they are copied. Exit codes: 0 every student of every shard is',
+    'in the gradebook, 1 some are missing (a shard or an unfinished student) or do not verify, 2 bad usage.',
+  ].join('\n'),
+  async run(args, io) {
+    const outOption = stringOption(args, 'out');
+    if (!outOption) throw new UsageError('merge: --out DIR is required');
+    const shards = shardFolders(io.cwd, args.positionals[0]);
+    const report = mergeShards({ shards, out: path.resolve(io.cwd, outOption), env: io.env });
+    const rel = (p: string) => (path.relative(io.cwd, p).startsWith('..') ? p : path.relative(io.cwd, p) || '.');
+    io.out(`merged ${shards.length} folder${shards.length === 1 ? '' : 's'} (${shards.map(rel).join(', ')}): ${report.students.length} students`);
+    io.out(`gradebook: ${rel(path.join(report.dir, GRADEBOOK_FILE))}`);
+    io.out(`summary:   ${rel(path.join(report.dir, SUMMARY_FILE))}`);
+    let ok = true;
+    if (report.missingShards.length) {
+      ok = false;
+      io.err(`missing shard${report.missingShards.length > 1 ? 's' : ''} ${report.missingShards.join(', ')}: their students are not in the gradebook`);
+    }
+    if (report.missing.length) {
+      ok = false;
+      io.err(`not graded yet (an interrupted shard? run its batch again with --resume): ${report.missing.join(', ')}`);
+    }
+    for (const u of report.unverified) {
+      ok = false;
+      io.err(`${u.student} (shard ${u.shard}): ${u.message}`);
+    }
+    return ok ? 0 : 1;
   },
 };

@@ -90,7 +90,16 @@ describe('the student process', () => {
   test('a syntax error is found before anything runs, with file and line', () => {
     const tree = overlay(mapTree({ 'labs/probe/probe.ts': 'export function run(x: any) {\n  return x +;\n}\n' }, 'test'), directoryTree(ROOT));
     const built = buildModules(ROOT, tree, ['labs/probe/probe.ts'], 'test/fixtures/probe.ops.ts');
-    expect(built.problems).toEqual([{ file: 'labs/probe/probe.ts', line: 2, column: 13, message: 'Expression expected.' }]);
+    expect(built.problems).toEqual([{ kind: 'syntax', file: 'labs/probe/probe.ts', line: 2, column: 13, message: 'Expression expected.' }]);
+  });
+
+  test('lab code cannot import harness files (the reference) by a relative path out of labs/', () => {
+    const tree = overlay(mapTree({ 'labs/probe/probe.ts': "export { sigmoidForward as run } from '../../reference/activations/activations';\n" }, 'test'), directoryTree(ROOT));
+    const built = buildModules(ROOT, tree, ['labs/probe/probe.ts'], 'test/fixtures/probe.ops.ts');
+    expect(built.problems).toEqual([
+      { kind: 'forbidden_import', file: 'labs/probe/probe.ts', line: 0, column: 0, message: "labs/probe/probe.ts imports '../../reference/activations/activations': lab code may import only files under labs/" },
+    ]);
+    expect(Object.keys(built.modules.files).some((f) => f.includes('/reference/'))).toBe(false);
   });
 
   test('messages that student code sends itself are ignored', async () => {

@@ -1,0 +1,95 @@
+/**
+ * Grading one student of a batch (this runs in a batch worker): intake of the submission's
+ * labs/**, then each lab graded by the engine, in the student process, exactly as
+ * `gradecheck grade` does. Everything the student's code does becomes data in the results;
+ * only a bug of the harness throws.
+ */
+import { expectedFor } from '../engine/expected';
+import { gradeLab } from '../engine/grade';
+import { Lab, loadLab } from '../engine/labs';
+import { directoryTree, mapTree, overlay } from '../engine/modules';
+import { LabResult, RESULTS_FORMAT, RESULTS_VERSION, Results, sumScores } from '../engine/results';
+import type { SandboxMode } from '../engine/sandbox';
+import { IntakeProblem, Submission, readSubmission } from './intake';
+
+/** `--timeout`: every item's time budget replaced (`{seconds}`) or scaled (`{factor}`). */
+export type TimeoutSpec = { seconds: number } | { factor: number };
+
+/** "3" (seconds per item) or "2x" (the rubric's budgets, doubled); undefined when malformed. */
+export function parseTimeout(text: string): TimeoutSpec | undefined {
+  const m = /^(\d+(?:\.\d+)?)(x?)$/.exec(text.trim());
+  if (!m || Number(m[1]) <= 0) return undefined;
+  return m[2] ? { factor: Number(m[1]) } : { seconds: Number(m[1]) };
+}
+
+/** The lab with each item's time budget replaced or scaled. */
+export function withTimeout(lab: Lab, spec: TimeoutSpec | undefined): Lab {
+  if (!spec) return lab;
+  const timeout = (t: number) => ('seconds' in spec ? spec.seconds : t * spec.factor);
+  return { ...lab, rubric: { ...lab.rubric, items: lab.rubric.items.map((it) => ({ ...it, timeout: timeout(it.timeout) })) } };
+}
+
+export interface GradeConfig {
+  /** The harness checkout. */
+  root: string;
+  labs: string[];
+  sandbox: SandboxMode;
+  memoryMb: number;
+  timeout?: TimeoutSpec;
+  /** Report type errors as notes (slower). */
+  typecheck: boolean;
+}
+
+/** A problem that is the student's, found before the engine runs: the submission's intake. */
+export interface StudentProblem {
+  code: IntakeProblem['code'];
+  message: string;
+}
+
+export interface StudentOutcome {
+  student: string;
+  /** Hash of the submission as taken (resume regrades a changed submission). */
+  digest: string;
+  results: Results;
+  problems: StudentProblem[];
+  duration_ms: number;
+}
+
+/** A lab that could not be graded for this student: zero, with the reason. */
+export function labNotGraded(lab: Lab, message: string): LabResult {
+  return {
+    lab: lab.name,
+    title: lab.rubric.title,
+    ...(lab.rubric.due ? { due: lab.rubric.due } : {}),
+    score: 0,
+    max_score: sumScores(lab.rubric.items.map((it) => ({ score: 0, max_score: it.points }))).max_score,
+    status: 'error',
+    message,
+    notes: [],
+    items: [],
+  };
+}
+
+export function resultsOf(student: string, sandbox: SandboxMode, labs: LabResult[]): Results {
+  return { format: RESULTS_FORMAT, version: RESULTS_VERSION, submission: student, ...sumScores(labs), sandbox, labs };
+}
+
+/** Grades every configured lab of one submission. */
+export async function gradeStudent(sub: Submission, config: GradeConfig): Promise<StudentOutcome> {
+  const started = Date.now();
+  const labs = config.labs.map((name) => withTimeout(loadLab(config.root, name), config.timeout));
+  const taken = readSubmission(sub);
+  const problems: StudentProblem[] = [];
+  const results: LabResult[] = [];
+  if (taken.problem) {
+    problems.push(taken.problem);
+    for (const lab of labs) results.push(labNotGraded(lab, `${taken.problem.code}: ${taken.problem.message}`));
+  } else {
+    const tree = overlay(mapTree(taken.files, sub.student), directoryTree(config.root));
+    for (const lab of labs) {
+      const expected = await expectedFor(config.root, lab);
+      results.push(await gradeLab(lab, { root: config.root, tree, sandbox: config.sandbox, memoryMb: config.memoryMb, expected, typecheck: config.typecheck }));
+    }
+  }
+  return { student: sub.student, digest: taken.digest, results: resultsOf(sub.student, config.sandbox, results), problems, duration_ms: Date.now() - started };
+}

@@ -1,0 +1,38 @@
+/**
+ * A student's status in the gradebook: `graded` when every lab's code ran (whatever it
+ * scored), else what happened, worst first, joined by `+` (`timed_out+crashed`), with the
+ * first message of each kind. Intake problems (`bad_zip`, `unsafe_zip`, ...) come from the
+ * batch; `error` is the harness's failure (graded again by
+ * --resume); `not_graded` and `unverified` are rows without trustworthy results.
+ */
+import type { Results, Status } from '../engine/results';
+import type { StudentProblem } from './grade-student';
+
+/**
+ * Outcomes that mean the code did not run to an answer (a TA may want to look), worst first.
+ * Wrong answers and unimplemented stubs are not here: the scores say those.
+ */
+const NOTABLE: Status[] = ['forbidden_import', 'syntax_error', 'load_error', 'missing_export', 'out_of_memory', 'timed_out', 'crashed', 'threw'];
+
+const MESSAGE_LIMIT = 160;
+
+function clip(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > MESSAGE_LIMIT ? `${line.slice(0, MESSAGE_LIMIT - 1)}…` : line;
+}
+
+export function studentStatus(results: Results, problems: StudentProblem[]): { status: string; message: string } {
+  if (problems.length) {
+    return { status: [...new Set(problems.map((p) => p.code))].join('+'), message: problems.map((p) => clip(p.message)).join('; ') };
+  }
+  const first = new Map<Status, string>();
+  for (const lab of results.labs) {
+    if ((lab.status === 'syntax_error' || lab.status === 'load_error' || lab.status === 'forbidden_import') && !first.has(lab.status)) first.set(lab.status, `${lab.lab}: ${clip(lab.message)}`);
+    for (const item of lab.items) {
+      if (NOTABLE.includes(item.status) && !first.has(item.status)) first.set(item.status, `${lab.lab} ${item.id}: ${clip(item.message)}`);
+    }
+  }
+  const found = NOTABLE.filter((s) => first.has(s));
+  if (found.length === 0) return { status: 'graded', message: '' };
+  return { status: found.join('+'), message: found.map((s) => first.get(s)).join('; ') };
+}

@@ -1,0 +1,210 @@
+/**
+ * The batch's output folder:
+ *
+ *   DIR/batch.json                       what was graded: labs, configuration, shard, students
+ *   DIR/students/<id>/results.json       the results (schema gradecheck/results v1)
+ *   DIR/students/<id>/feedback.md        what the student sees (and figures/)
+ *   DIR/students/<id>/gradescope/results.json
+ *   DIR/students/<id>/record.json        the gradebook's line for the student, signed
+ *   DIR/grades.csv, summary.md, histogram.svg
+ *
+ * A student's folder is written whole into a temporary folder and renamed into place, so it
+ * is either all there or not at all: an interrupted batch leaves only finished students.
+ * Each record carries an HMAC-SHA256 over its content and the hash of results.json, keyed by
+ * a secret that only the batch's parent process holds (GRADECHECK_BATCH_KEY, else
+ * DIR/.batch-key, made on the first run): never in a worker's or a student process's
+ * environment, never readable by student code. Resume and merge trust only records that verify.
+ */
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { toGradescope } from '../emit/gradescope';
+import { InputError } from '../engine/errors';
+import { feedbackFiles } from '../engine/report';
+import { Results, ResultsSchema } from '../engine/results';
+
+export const RECORD_FORMAT = 'gradecheck/batch-record';
+export const MANIFEST_FORMAT = 'gradecheck/batch';
+const VERSION = 1;
+export const KEY_ENV = 'GRADECHECK_BATCH_KEY';
+const KEY_FILE = '.batch-key';
+
+/** The gradebook's line for one student, as stored (and signed) in record.json. */
+export interface StudentRecord {
+  format: typeof RECORD_FORMAT;
+  version: number;
+  student: string;
+  /** Hash of the submission as taken. */
+  digest: string;
+  /** Fingerprint of what it was graded with (labs and their expected values, time budgets...). */
+  config: string;
+  /** `graded`, or what went wrong (see status.ts). */
+  status: string;
+  message: string;
+  labs: Record<string, { score: number; max_score: number; status: string }>;
+  score: number;
+  max_score: number;
+  duration_ms: number;
+  graded_at: string;
+  results_sha256: string;
+  mac: string;
+}
+
+export interface Manifest {
+  format: typeof MANIFEST_FORMAT;
+  version: number;
+  /** The labs, in gradebook column order. */
+  labs: string[];
+  config: string;
+  /** `i/n`, when this folder holds one shard. */
+  shard: string | null;
+  /** The students this folder is for (its shard of the submissions). */
+  students: string[];
+}
+
+export interface Store {
+  dir: string;
+  key: Buffer;
+}
+
+/** JSON with object keys sorted, so that a signature does not depend on key order. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const obj = value as Record<string, unknown>;
+    return `{${Object.keys(obj)
+      .filter((k) => obj[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function sha256(text: string | Buffer): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+function macOf(key: Buffer, record: Omit<StudentRecord, 'mac'> & { mac?: string }): string {
+  return createHmac('sha256', key).update(canonicalJson({ ...record, mac: undefined })).digest('hex');
+}
+
+/** The key of an output folder: GRADECHECK_BATCH_KEY, else DIR/.batch-key (made when `create`). */
+export function storeKey(dir: string, env: NodeJS.ProcessEnv, create: boolean): Buffer | undefined {
+  if (env[KEY_ENV]) return Buffer.from(env[KEY_ENV]!, 'utf8');
+  const file = path.join(dir, KEY_FILE);
+  if (fs.existsSync(file)) return Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'hex');
+  if (!create) return undefined;
+  const key = randomBytes(32);
+  fs.mkdirSync(dir, { recursive: true });
+  writeAtomic(file, key.toString('hex') + '\n', 0o600);
+  return key;
+}
+
+/** Refuses to write into a folder that holds something else than a batch's output (`--out .`). */
+function checkOutputFolder(dir: string): void {
+  if (!fs.existsSync(dir)) return;
+  if (!fs.statSync(dir).isDirectory()) throw new InputError('bad_submission', `${dir} is a file, not an output folder`);
+  const entries = fs.readdirSync(dir);
+  if (entries.length > 0 && !entries.some((e) => e === 'batch.json' || e === 'students' || e === KEY_FILE)) throw new InputError('bad_submission', `${dir} already holds other files: choose a new or empty output folder`);
+}
+
+/** Opens (or makes) an output folder, its key, and clears what an interrupted run left half-written. */
+export function openStore(dir: string, env: NodeJS.ProcessEnv): Store {
+  checkOutputFolder(dir);
+  fs.mkdirSync(path.join(dir, 'students'), { recursive: true });
+  // Leftovers of an interrupted run: never renamed into place, so never finished.
+  for (const name of fs.readdirSync(path.join(dir, 'students'))) {
+    if (name.startsWith('.tmp-') || name.startsWith('.old-')) fs.rmSync(path.join(dir, 'students', name), { recursive: true, force: true });
+  }
+  return { dir, key: storeKey(dir, env, true)! };
+}
+
+export function writeAtomic(file: string, text: string, mode?: number): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, text, mode === undefined ? undefined : { mode });
+  fs.renameSync(tmp, file);
+}
+
+/** A file-system-safe folder name for a student id (ids are file names, but may hold anything). */
+export function studentFolder(student: string): string {
+  if (/^[A-Za-z0-9][A-Za-z0-9._@+-]{0,100}$/.test(student)) return student;
+  return `${student.replace(/[^A-Za-z0-9._@+-]/g, '_').replace(/^[._]+/, '').slice(0, 80)}-${sha256(student).slice(0, 8)}`;
+}
+
+export function studentDir(store: { dir: string }, student: string): string {
+  return path.join(store.dir, 'students', studentFolder(student));
+}
+
+/** Signs a record with the store's key. */
+export function signRecord(key: Buffer, record: Omit<StudentRecord, 'mac'>): StudentRecord {
+  return { ...record, mac: macOf(key, record) } as StudentRecord;
+}
+
+/** Writes a student's folder (results, feedback, Gradescope results, record) in one rename. */
+export function writeStudent(store: Store, record: Omit<StudentRecord, 'mac' | 'results_sha256'>, results: Results, now = new Date()): StudentRecord {
+  const resultsText = JSON.stringify(ResultsSchema.parse(results), null, 2) + '\n';
+  const signed = signRecord(store.key, { ...record, results_sha256: sha256(resultsText) });
+  const files: Record<string, string> = {
+    'results.json': resultsText,
+    ...feedbackFiles(results, { view: 'student', now }),
+    'gradescope/results.json': JSON.stringify(toGradescope(results, { executionTimeSeconds: record.duration_ms / 1000 }), null, 2) + '\n',
+    'record.json': JSON.stringify(signed, null, 2) + '\n',
+  };
+  const final = studentDir(store, record.student);
+  const students = path.dirname(final);
+  const tmp = path.join(students, `.tmp-${path.basename(final)}-${process.pid}`);
+  fs.rmSync(tmp, { recursive: true, force: true });
+  for (const [name, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(tmp, name)), { recursive: true });
+    fs.writeFileSync(path.join(tmp, name), text);
+  }
+  moveInto(tmp, final);
+  return signed;
+}
+
+/** Renames a finished folder into place, replacing an older one. */
+export function moveInto(tmp: string, final: string): void {
+  if (fs.existsSync(final)) {
+    const old = path.join(path.dirname(final), `.old-${path.basename(final)}-${process.pid}`);
+    fs.renameSync(final, old);
+    fs.renameSync(tmp, final);
+    fs.rmSync(old, { recursive: true, force: true });
+  } else {
+    fs.renameSync(tmp, final);
+  }
+}
+
+export type ReadRecord = { ok: true; record: StudentRecord; results: Results } | { ok: false; reason: 'missing' | 'unverified'; message: string };
+
+/** A student's record and results, if they are there and verify under `key`. */
+export function readStudent(dir: string, student: string, key: Buffer | undefined): ReadRecord {
+  const folder = studentDir({ dir }, student);
+  const recordFile = path.join(folder, 'record.json');
+  if (!fs.existsSync(recordFile)) return { ok: false, reason: 'missing', message: 'not graded yet' };
+  const unverified = (why: string): ReadRecord => ({ ok: false, reason: 'unverified', message: `its results do not verify (${why}); grade it again` });
+  try {
+    const record = JSON.parse(fs.readFileSync(recordFile, 'utf8')) as StudentRecord;
+    if (record.format !== RECORD_FORMAT || record.version !== VERSION || record.student !== student) return unverified('not a record of this student');
+    if (!key) return unverified('no key to check it with');
+    const expected = Buffer.from(macOf(key, record), 'hex');
+    const given = Buffer.from(String(record.mac), 'hex');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return unverified('bad signature');
+    const resultsText = fs.readFileSync(path.join(folder, 'results.json'), 'utf8');
+    if (sha256(resultsText) !== record.results_sha256) return unverified('results.json was changed');
+    return { ok: true, record, results: ResultsSchema.parse(JSON.parse(resultsText)) };
+  } catch (e) {
+    return unverified((e as Error).message.split('\n')[0]);
+  }
+}
+
+export function writeManifest(dir: string, manifest: Omit<Manifest, 'format' | 'version'>): void {
+  writeAtomic(path.join(dir, 'batch.json'), JSON.stringify({ format: MANIFEST_FORMAT, version: VERSION, ...manifest }, null, 2) + '\n');
+}
+
+export function readManifest(dir: string): Manifest | undefined {
+  const file = path.join(dir, 'batch.json');
+  if (!fs.existsSync(file)) return undefined;
+  const m = JSON.parse(fs.readFileSync(file, 'utf8')) as Manifest;
+  return m.format === MANIFEST_FORMAT && m.version === VERSION ? m : undefined;
+}

@@ -1,0 +1,241 @@
+/**
+ * `npm run bench [-- --count K --jobs N --sample S --labs a,b --keep]`
+ *
+ * Makes K synthetic submissions (reference solutions, known mistakes, untouched stubs and a
+ * few hostile ones: an infinite loop, a memory bomb, a fake score with process.exit, an
+ * output flood, each in one lab's first exported function) and grades them two ways, side
+ * by side in this run:
+ *
+ * - `gradecheck batch` on all K (worker pool, --jobs N);
+ * - the way a GitHub Classroom workflow grades: for each submission, for each lab, one
+ *   `npx jest -c jest.graders.config.js graders/<lab>.test.ts` process, one after another.
+ *   That takes seconds per lab, so it grades a sample: the first S submissions, which hold the
+ *   same mix of kinds as the whole (S = 20 by default, one full cycle of the mix). batch is
+ *   also timed on that same sample, for a like-for-like figure.
+ *
+ * It prints submissions per minute for each, their ratio, and the peak resident memory of
+ * each process tree (sampled from /proc every 100 ms; student processes included).
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parseArgs } from 'util';
+import { expectedFor } from '../graders/engine/expected';
+import { loadLab, selectLabs, Lab } from '../graders/engine/labs';
+import { applyMutant } from '../graders/engine/mutants';
+import { resolveSandbox } from '../graders/engine/sandbox';
+
+const ROOT = path.resolve(__dirname, '..');
+const CLI = path.join(ROOT, 'scripts', 'gradecheck.cjs');
+
+/** One cycle of the class: what each submission is, by index modulo 20. */
+const MIX: Kind[] = [
+  'reference', 'mutant', 'reference', 'stub', 'mutant', 'reference', 'mutant', 'reference', 'hostile', 'mutant',
+  'reference', 'stub', 'mutant', 'reference', 'mutant', 'reference', 'stub', 'mutant', 'reference', 'hostile',
+];
+type Kind = 'reference' | 'mutant' | 'stub' | 'hostile';
+const HOSTILE = ['infinite loop', 'memory bomb', 'fake score and process.exit(0)', 'output flood'] as const;
+type Hostile = (typeof HOSTILE)[number];
+
+// ----- the synthetic class ----------------------------------------------------------------------
+
+/** Code appended to a lab file that turns its first exported function hostile. */
+function hostileCode(kind: Hostile, fn: string): string {
+  const target = `(exports as any).${fn}`;
+  switch (kind) {
+    case 'infinite loop':
+      return `\n${target} = function () {\n  for (;;) {}\n};\n`;
+    case 'memory bomb':
+      return `\n${target} = function () {\n  const hoard: Float64Array[] = [];\n  for (;;) hoard.push(new Float64Array(1 << 24).fill(1));\n};\n`;
+    case 'fake score and process.exit(0)':
+      return `\nconsole.log('Total: 100 / 100 (100.0%)');\nconsole.log(JSON.stringify({ score: 100 }));\nprocess.exit(0);\n`;
+    case 'output flood':
+      return `\nconst original = ${target};\n${target} = function (...args: unknown[]) {\n  for (let i = 0; i < 20000; i++) console.log('SCORE: 100/100 '.repeat(8));\n  return original(...args);\n};\n`;
+  }
+}
+
+/** How many hostile submissions come before this one: the hostile kinds take turns. */
+function hostileOrdinal(index: number): number {
+  const perCycle = MIX.filter((k) => k === 'hostile').length;
+  return Math.floor(index / MIX.length) * perCycle + MIX.slice(0, index % MIX.length).filter((k) => k === 'hostile').length;
+}
+
+/** Writes one submission: for each lab, the files of its kind. */
+function writeSubmission(dir: string, index: number, labs: Lab[]): string {
+  const kind = MIX[index % MIX.length];
+  let what: string = kind;
+  // A hostile student is hostile in one lab (the labs take turns) and correct in the others.
+  const hostileLab = kind === 'hostile' ? labs[hostileOrdinal(index) % labs.length] : undefined;
+  for (const lab of labs) {
+    const labDir = path.join(dir, 'labs', lab.name);
+    fs.mkdirSync(labDir, { recursive: true });
+    const mutants = Object.values(lab.mutants);
+    const mutant = kind === 'mutant' && mutants.length ? mutants[index % mutants.length] : undefined;
+    for (const file of lab.rubric.files) {
+      const source = kind === 'stub' ? path.join(ROOT, 'labs', lab.name, file) : path.join(ROOT, 'reference', lab.name, file);
+      let text = fs.readFileSync(source, 'utf8');
+      if (mutant && mutant.file === file) text = applyMutant(mutant, text);
+      if (kind === 'hostile' && lab === hostileLab && file === lab.rubric.files[0]) {
+        const hostile = HOSTILE[hostileOrdinal(index) % HOSTILE.length];
+        const fn = /export function (\w+)/.exec(text)?.[1];
+        if (fn) text += hostileCode(hostile, fn);
+        what = `hostile (${hostile})`;
+      }
+      fs.mkdirSync(path.dirname(path.join(labDir, file)), { recursive: true });
+      fs.writeFileSync(path.join(labDir, file), text);
+    }
+  }
+  return what;
+}
+
+// ----- measuring --------------------------------------------------------------------------------
+
+/** Resident memory of a process and all its descendants, in bytes (Linux /proc). */
+function treeRss(pid: number): number {
+  let total = 0;
+  const visit = (p: number) => {
+    try {
+      total += Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+      for (const tid of fs.readdirSync(`/proc/${p}/task`)) {
+        for (const c of fs.readFileSync(`/proc/${p}/task/${tid}/children`, 'utf8').split(/\s+/).filter(Boolean)) visit(Number(c));
+      }
+    } catch {
+      /* gone */
+    }
+  };
+  visit(pid);
+  return total;
+}
+
+interface Measured {
+  seconds: number;
+  peakBytes: number;
+  exitCode: number | undefined;
+  stderr: string;
+}
+
+/** Runs a command, sampling its process tree's memory. */
+async function measure(command: string, args: string[], env: Record<string, string> = {}): Promise<Measured> {
+  const { execa } = await import('execa');
+  const started = process.hrtime.bigint();
+  const child = execa(command, args, { cwd: ROOT, env: { ...env, CI: 'true', NO_COLOR: '1' }, reject: false, stdin: 'ignore' });
+  let peak = 0;
+  const sampler = setInterval(() => child.pid && (peak = Math.max(peak, treeRss(child.pid))), 100);
+  const result = await child;
+  clearInterval(sampler);
+  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, peakBytes: peak, exitCode: result.exitCode, stderr: String(result.stderr ?? '') };
+}
+
+const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`;
+const perMinute = (n: number, seconds: number) => (60 * n) / seconds;
+const fmt = (x: number) => x.toFixed(x >= 10 ? 0 : 1);
+function duration(seconds: number): string {
+  return seconds < 90 ? `${seconds.toFixed(1)} s` : `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
+}
+
+// ----- the run ----------------------------------------------------------------------------------
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      count: { type: 'string', default: '200' },
+      jobs: { type: 'string', default: String(os.availableParallelism()) },
+      sample: { type: 'string', default: '20' },
+      labs: { type: 'string' },
+      keep: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write('npm run bench -- [--count K (200)] [--jobs N (cores)] [--sample S (20)] [--labs a,b (all)] [--keep]\n');
+    return 0;
+  }
+  const count = Number(values.count);
+  const jobs = Number(values.jobs);
+  const sampleSize = Math.min(Number(values.sample), count);
+  if (!(count >= 1 && jobs >= 1 && sampleSize >= 1)) throw new Error('--count, --jobs and --sample must be positive integers');
+  const names = selectLabs(ROOT, values.labs?.split(',').map((s) => s.trim()).filter(Boolean));
+  const labs = names.map((n) => loadLab(ROOT, n));
+  const sandbox = resolveSandbox('auto');
+  const log = (text: string) => process.stderr.write(`${text}\n`);
+
+  log(`preparing the expected values of ${names.join(', ')} (cached; not timed)...`);
+  for (const lab of labs) await expectedFor(ROOT, lab);
+
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'gradecheck-bench-'));
+  const all = path.join(work, 'submissions');
+  const sample = path.join(work, 'sample');
+  const kinds = new Map<string, number>();
+  for (let i = 0; i < count; i++) {
+    const id = `student-${String(i + 1).padStart(String(count).length, '0')}`;
+    const what = writeSubmission(path.join(all, id), i, labs);
+    kinds.set(what, (kinds.get(what) ?? 0) + 1);
+    if (i < sampleSize) fs.cpSync(path.join(all, id), path.join(sample, id), { recursive: true });
+  }
+  log(`made ${count} submissions in ${all}: ${[...kinds].map(([k, n]) => `${n} ${k}`).join(', ')}`);
+
+  const labsArg = ['--labs', names.join(',')];
+  log(`batch: grading ${count} submissions with --jobs ${jobs}...`);
+  const batchAll = await measure(process.execPath, [CLI, 'batch', all, '--out', path.join(work, 'out-all'), '--jobs', String(jobs), ...labsArg]);
+  if (batchAll.exitCode !== 0) throw new Error(`batch failed (exit ${batchAll.exitCode}): ${batchAll.stderr.slice(-2000)}`);
+  log(`batch: grading the ${sampleSize} sampled submissions...`);
+  const batchSample = await measure(process.execPath, [CLI, 'batch', sample, '--out', path.join(work, 'out-sample'), '--jobs', String(jobs), ...labsArg]);
+
+  // The baseline: one Jest process per lab per submission, one after another (as a Classroom
+  // workflow's steps do). One untimed run first, so that ts-jest's compile cache is warm.
+  const jestArgs = (lab: string) => ['jest', '-c', 'jest.graders.config.js', `graders/${lab}.test.ts`];
+  log('baseline: warming the Jest cache (not timed)...');
+  // Each Jest run writes its results into a folder of its own (as in CI), here inside `work`.
+  const jestEnv = (id: string, lab: string) => ({ GRADECHECK_SUBMISSION: path.join(sample, id), GRADECHECK_SANDBOX: sandbox, GRADECHECK_RESULTS_DIR: path.join(work, 'jest', `${id}-${lab}`) });
+  await measure('npx', jestArgs(names[0]), { ...jestEnv(fs.readdirSync(sample)[0], names[0]), GRADECHECK_RESULTS_DIR: path.join(work, 'jest', 'warm-up') });
+  let baselineSeconds = 0;
+  let baselinePeak = 0;
+  const sampled = fs.readdirSync(sample).sort();
+  for (const [i, id] of sampled.entries()) {
+    for (const lab of names) {
+      const m = await measure('npx', jestArgs(lab), jestEnv(id, lab));
+      baselineSeconds += m.seconds;
+      baselinePeak = Math.max(baselinePeak, m.peakBytes);
+    }
+    log(`baseline: ${i + 1}/${sampled.length} submissions, ${duration(baselineSeconds)}`);
+  }
+
+  const batchRate = perMinute(count, batchAll.seconds);
+  const batchSampleRate = perMinute(sampleSize, batchSample.seconds);
+  const baselineRate = perMinute(sampleSize, baselineSeconds);
+  const ratio = batchRate / baselineRate;
+  const sameRatio = batchSampleRate / baselineRate;
+  const row = (label: string, seconds: number, rate: number, peak: number) =>
+    `  ${label.padEnd(66)} ${duration(seconds).padStart(14)} ${fmt(rate).padStart(9)} ${mb(peak).padStart(9)}`;
+  const lines = [
+    '',
+    `gradecheck bench: ${count} synthetic submissions, labs ${names.join(', ')}; ${os.availableParallelism()} cores, sandbox ${sandbox}`,
+    `  mix: ${[...kinds].map(([k, n]) => `${n} ${k}`).join(', ')}`,
+    '',
+    `  ${''.padEnd(66)} ${'time'.padStart(14)} ${'subs/min'.padStart(9)} ${'peak RSS'.padStart(9)}`,
+    row(`batch --jobs ${jobs}, all ${count}`, batchAll.seconds, batchRate, batchAll.peakBytes),
+    row(`batch --jobs ${jobs}, the ${sampleSize} sampled`, batchSample.seconds, batchSampleRate, batchSample.peakBytes),
+    row(`baseline (npx jest per lab, one after another), the ${sampleSize} sampled`, baselineSeconds, baselineRate, baselinePeak),
+    '',
+    `  ratio, batch on all ${count} / baseline: ${ratio.toFixed(1)}x;  on the same ${sampleSize} submissions: ${sameRatio.toFixed(1)}x`,
+    '',
+    `  The baseline grades a sample, the first ${sampleSize} submissions (the mix of kinds repeats every ${MIX.length}`,
+    '  submissions; the hostile kinds take turns), and is reported as per-submission throughput.',
+    '  Peak RSS is the resident memory of the whole process tree, student processes included',
+    '  (a memory bomb is stopped at its heap cap + 256 MB).',
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+  if (values.keep) log(`kept ${work}`);
+  else fs.rmSync(work, { recursive: true, force: true });
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: Error) => {
+    process.stderr.write(`bench: ${err.message}\n`);
+    process.exitCode = 1;
+  },
+);
