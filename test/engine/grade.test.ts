@@ -93,3 +93,10 @@ test('hidden items are graded but their visibility travels with them', async () 
   expect(visibility['hidden.sigmoid.backward']).toBe('hidden');
   expect(visibility['hidden.softmax_temperature.backward']).toBe('after_due_date');
 });
+
+test('type errors are notes in the feedback, not a crash: the code still runs and is graded', async () => {
+  const dir = submission([['export function tanhForward(x: Tensor): Tensor {', 'export function tanhForward(x: Tensor): Tensor {\n  const unused: number = "not a number";']]);
+  const r = await gradeSubmission({ root: ROOT, submission: dir, labs: ['activations'], typecheck: true });
+  expect(r.score).toBe(r.max_score);
+  expect(r.labs[0].notes).toEqual([expect.stringMatching(/^type error at labs\/activations\/activations\.ts:\d+:\d+: Type 'string' is not assignable to type 'number'\.$/)]);
+});
