@@ -36,3 +36,19 @@ if (!Module._extensions['.ts']) {
     module._compile(js, filename);
   };
 }
+
+/**
+ * Runs an entry point's `main()` promise: its number is the exit code, and an exception is a
+ * bug of the harness (exit code 3), reported as `name: internal error`.
+ */
+exports.runMain = function runMain(name, promise) {
+  promise.then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err) => {
+      process.stderr.write(`${name}: internal error: ${err && err.stack ? err.stack : err}\n`);
+      process.exitCode = 3;
+    },
+  );
+};

@@ -10,6 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ConcreteCase, concreteCase, drawUpstream } from './cases';
 import { InputError } from './errors';
+import { filesUnder } from './files';
 import { StudentProcess } from './host';
 import type { Lab } from './labs';
 import { applyMutant, Mutant } from './mutants';
@@ -64,15 +65,6 @@ export function mutantTree(root: string, lab: string, m: Mutant): SourceTree {
   return overlay(mapTree({ [rel]: applyMutant(m, original) }, `mutant ${m.id}`), referenceTree(root, lab));
 }
 
-function filesUnder(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  if (fs.statSync(dir).isFile()) return [dir];
-  return fs
-    .readdirSync(dir)
-    .sort()
-    .flatMap((f) => filesUnder(path.join(dir, f)));
-}
-
 /** A hash of everything the expected values depend on. */
 export function expectedKey(root: string, lab: string): string {
   const h = createHash('sha256');
@@ -88,9 +80,9 @@ export function expectedKey(root: string, lab: string): string {
   ];
   h.update(`v${EXPECTED_VERSION}`);
   for (const p of parts) {
-    for (const f of filesUnder(path.join(root, p))) {
-      h.update(path.relative(root, f));
-      h.update(fs.readFileSync(f));
+    for (const f of filesUnder(root, p)) {
+      h.update(f);
+      h.update(fs.readFileSync(path.join(root, f)));
     }
   }
   return h.digest('hex').slice(0, 20);
@@ -103,8 +95,8 @@ function fail(lab: string, who: string, item: Item, c: ConcreteCase, message: st
 }
 
 /** Runs the reference (and the mutants) on every case of the given items. */
-export async function computeExpected(root: string, lab: Lab, items: Item[] = lab.rubric.items): Promise<ExpectedBundle> {
-  const bundle: ExpectedBundle = { format: EXPECTED_FORMAT, version: EXPECTED_VERSION, lab: lab.name, key: expectedKey(root, lab.name), items: {} };
+export async function computeExpected(root: string, lab: Lab, items: Item[] = lab.rubric.items, key = expectedKey(root, lab.name)): Promise<ExpectedBundle> {
+  const bundle: ExpectedBundle = { format: EXPECTED_FORMAT, version: EXPECTED_VERSION, lab: lab.name, key, items: {} };
   const start = (tree: SourceTree) => {
     const built = buildModules(root, tree, lab.files, lab.opsFile);
     if (built.problems.length) throw new Error(`cannot build ${lab.name}: ${built.problems.map((p) => `${p.file}:${p.line}: ${p.message}`).join('; ')}`);
@@ -199,7 +191,7 @@ export function expectedFor(root: string, lab: Lab): Promise<ExpectedBundle> {
           /* a damaged cache file is recomputed */
         }
       }
-      const bundle = await computeExpected(root, lab);
+      const bundle = await computeExpected(root, lab, lab.rubric.items, key);
       writeExpected(file, bundle);
       return bundle;
     })();

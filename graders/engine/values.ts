@@ -38,10 +38,6 @@ export function isFloatTensor(v: unknown): v is TensorValue & { data: Float64Arr
   return isTensor(v) && Object.prototype.toString.call(v.data) === '[object Float64Array]';
 }
 
-export function floatTensor(shape: number[], data: ArrayLike<number>): TensorValue {
-  return { shape: [...shape], data: Float64Array.from(data) };
-}
-
 /** "a tensor [4, 6]", "a number", ...: for messages about a value of the wrong kind. */
 export function describeKind(v: unknown): string {
   if (isTensor(v)) return `a ${dtypeOf(v) === 'float' ? '' : dtypeOf(v) + ' '}tensor [${v.shape.join(', ')}]`;
@@ -119,14 +115,6 @@ export function fromLiteral(j: unknown): Value {
 }
 
 // ----- walking values ---------------------------------------------------------------------------
-
-/** Deep copy; typed arrays are copied too. */
-export function copyValue<V extends Value>(v: V): V {
-  if (isTensor(v)) return { shape: [...v.shape], data: v.data.slice() } as V;
-  if (Array.isArray(v)) return v.map(copyValue) as V;
-  if (isRecord(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, copyValue(x)])) as V;
-  return v;
-}
 
 /** Stable index path of an element: [i, j, k] for a flat offset in a row-major shape. */
 export function unravel(offset: number, shape: readonly number[]): number[] {

@@ -12,6 +12,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { expectedFor, shippedExpectedPath, ExpectedBundle } from '../engine/expected';
+import { filesUnder } from '../engine/files';
 import { Lab, loadLab, selectLabs } from '../engine/labs';
 import type { Item } from '../engine/rubric';
 import { Values, toJson } from '../engine/values';
@@ -70,16 +71,6 @@ export function template(name: string, vars: Record<string, string> = {}): strin
     if (!(key in vars)) throw new Error(`template ${name}: no value for {{${key}}}`);
     return vars[key];
   });
-}
-
-function filesUnder(root: string, rel: string): string[] {
-  const abs = path.join(root, rel);
-  if (!fs.existsSync(abs)) return [];
-  if (fs.statSync(abs).isFile()) return [rel];
-  return fs
-    .readdirSync(abs)
-    .sort()
-    .flatMap((f) => filesUnder(root, `${rel}/${f}`));
 }
 
 /** The items a release of this kind ships. */

@@ -16,6 +16,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type * as TS from 'typescript';
 import { ExpectedBundle, expectedFor } from '../engine/expected';
+import { filesUnder } from '../engine/files';
 import { loadLab } from '../engine/labs';
 import { typescript } from '../engine/modules';
 import { isRecord, isTensor, Value } from '../engine/values';
@@ -45,17 +46,6 @@ export interface LeakCheckOptions {
 
 const SKIPPED_DIRS = new Set(['node_modules', '.git']);
 const CODE = /\.(ts|js|cjs|mjs)$/;
-
-function releaseFiles(dir: string, rel = ''): string[] {
-  return fs
-    .readdirSync(path.join(dir, rel), { withFileTypes: true })
-    .sort((a, b) => a.name.localeCompare(b.name))
-    .flatMap((e) => {
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) return SKIPPED_DIRS.has(e.name) ? [] : releaseFiles(dir, r);
-      return e.isFile() ? [r] : [];
-    });
-}
 
 /** Source text without comments or whitespace (strings are kept as written). */
 export function normaliseCode(text: string): string {
@@ -163,7 +153,7 @@ export async function findLeaks(opts: LeakCheckOptions): Promise<Leak[]> {
       .readdirSync(path.join(release, 'rubrics'))
       .filter((f) => f.endsWith('.yaml'))
       .map((f) => f.replace(/\.yaml$/, ''));
-  const files = releaseFiles(release);
+  const files = filesUnder(release, '', (name) => SKIPPED_DIRS.has(name));
   const texts = new Map(files.map((f) => [f, fs.readFileSync(path.join(release, f), 'utf8')]));
   const views = new Map(files.map((f) => [f, normalisedViews(f, texts.get(f)!)]));
   const leaks: Leak[] = [];
@@ -174,7 +164,7 @@ export async function findLeaks(opts: LeakCheckOptions): Promise<Leak[]> {
   }
 
   // What students get anyway: the harness's labs/ (stubs, handouts, labs/common).
-  const publicCode = listFiles(root, 'labs')
+  const publicCode = filesUnder(root, 'labs')
     .filter((f) => CODE.test(f))
     .map((f) => normaliseCode(fs.readFileSync(path.join(root, f), 'utf8')))
     .join('\n');
@@ -194,7 +184,7 @@ export async function findLeaks(opts: LeakCheckOptions): Promise<Leak[]> {
 
   for (const name of labs) {
     const lab = loadLab(root, name);
-    for (const rel of listFiles(root, `reference/${name}`).filter((f) => CODE.test(f))) {
+    for (const rel of filesUnder(root, `reference/${name}`).filter((f) => CODE.test(f))) {
       for (const { name: fn, body } of functionBodies(rel, fs.readFileSync(path.join(root, rel), 'utf8'))) {
         if (body.length < minBody || publicCode.includes(body)) continue;
         for (const f of files) {
@@ -223,16 +213,6 @@ export async function findLeaks(opts: LeakCheckOptions): Promise<Leak[]> {
     }
   }
   return leaks;
-}
-
-function listFiles(root: string, rel: string): string[] {
-  const abs = path.join(root, rel);
-  if (!fs.existsSync(abs)) return [];
-  if (fs.statSync(abs).isFile()) return [rel];
-  return fs
-    .readdirSync(abs)
-    .sort()
-    .flatMap((f) => listFiles(root, `${rel}/${f}`));
 }
 
 export function formatLeaks(leaks: Leak[]): string {

@@ -14,6 +14,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { GradescopeResultsSchema, toGradescope } from '../../emit/gradescope';
+import { filesUnder } from '../../engine/files';
 import { gradeSubmission } from '../../engine/grade';
 import { listLabs, loadLab } from '../../engine/labs';
 import { formatTable } from '../../engine/report';
@@ -23,19 +24,6 @@ export interface SubmittedFile {
   target: string;
   /** Path inside the submission folder, when found. */
   from?: string;
-}
-
-function submissionFiles(dir: string, rel = ''): string[] {
-  const abs = path.join(dir, rel);
-  if (!fs.existsSync(abs)) return [];
-  return fs
-    .readdirSync(abs, { withFileTypes: true })
-    .sort((a, b) => a.name.localeCompare(b.name))
-    .flatMap((e) => {
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) return e.name === 'node_modules' || e.name.startsWith('.') ? [] : submissionFiles(dir, r);
-      return e.isFile() ? [r] : [];
-    });
 }
 
 /** Which submitted file stands for each lab file (shortest path wins among equals). */
@@ -62,7 +50,7 @@ export async function runAutograder(root: string, write: (text: string) => void)
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'gradecheck-submission-'));
   try {
     const targets = listLabs(source).flatMap((name) => loadLab(source, name).files);
-    const matched = matchSubmission(submissionFiles(path.join(root, 'submission')), targets);
+    const matched = matchSubmission(filesUnder(path.join(root, 'submission'), '', (name) => name === 'node_modules' || name.startsWith('.')), targets);
     for (const m of matched) {
       if (!m.from) continue;
       const dest = path.join(work, m.target);
