@@ -18,11 +18,11 @@ import { Lab, loadLab, selectLabs } from '../engine/labs';
 import { resolveSandbox, SandboxMode, SandboxRequest } from '../engine/sandbox';
 import { GradeConfig, StudentOutcome, TimeoutSpec, labNotGraded, resultsOf, withTimeout } from './grade-student';
 import { Gradebook, readGradebook, writeGradebook } from './gradebook';
-import { Submission, listSubmissions, readSubmission } from './intake';
+import { Submission, gradedDigest, listSubmissions, readSubmission } from './intake';
 import { JobResult, gradeInPool } from './pool';
 import { Shard, formatShard, inShard } from './shard';
 import { studentStatus } from './status';
-import { StudentRecord, RECORD_FORMAT, Store, canonicalJson, openStore, readStudent, sha256, writeManifest, writeStudent } from './store';
+import { StudentRecord, RECORD_FORMAT, RECORD_VERSION, Store, canonicalJson, openStore, readStudent, sha256, writeManifest, writeStudent } from './store';
 
 export interface BatchOptions {
   /** The harness checkout (graders, rubrics, reference). */
@@ -94,7 +94,7 @@ function recordOf(outcome: StudentOutcome, config: string, now: Date): Omit<Stud
   const { status, message } = studentStatus(outcome.results, outcome.problems);
   return {
     format: RECORD_FORMAT,
-    version: 1,
+    version: RECORD_VERSION,
     student: outcome.student,
     digest: outcome.digest,
     config,
@@ -145,7 +145,12 @@ export async function runBatch(opts: BatchOptions): Promise<BatchReport> {
 
   const finished = (sub: Submission): boolean => {
     const r = readStudent(out, sub.student, store.key);
-    return r.ok && r.record.status !== 'error' && r.record.config === fingerprint && r.record.digest === readSubmission(sub).digest;
+    if (!r.ok || r.record.status === 'error' || r.record.config !== fingerprint) return false;
+    try {
+      return r.record.digest === gradedDigest(readSubmission(sub), sub);
+    } catch {
+      return false; // graded again, where a worker reports what went wrong
+    }
   };
   const skipped = opts.resume ? mine.filter(finished) : [];
   const skip = new Set(skipped.map((s) => s.student));

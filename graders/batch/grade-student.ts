@@ -5,12 +5,13 @@
  * only a bug of the harness throws.
  */
 import { expectedFor } from '../engine/expected';
+import type { SubmissionBudgets } from '../engine/budgets';
 import { gradeLab } from '../engine/grade';
 import { Lab, loadLab } from '../engine/labs';
 import { directoryTree, mapTree, overlay } from '../engine/modules';
 import { LabResult, RESULTS_FORMAT, RESULTS_VERSION, Results, sumScores } from '../engine/results';
 import type { SandboxMode } from '../engine/sandbox';
-import { IntakeProblem, Submission, readSubmission } from './intake';
+import { IntakeProblem, Submission, gradedDigest, readSubmission } from './intake';
 
 /** `--timeout`: every item's time budget replaced (`{seconds}`) or scaled (`{factor}`). */
 export type TimeoutSpec = { seconds: number } | { factor: number };
@@ -40,7 +41,7 @@ export interface GradeConfig {
   typecheck: boolean;
 }
 
-/** A problem that is the student's, found before the engine runs: the submission's intake. */
+/** A problem that is the student's, found before the engine runs (the submission's intake), or a note on its name. */
 export interface StudentProblem {
   code: IntakeProblem['code'];
   message: string;
@@ -48,7 +49,7 @@ export interface StudentProblem {
 
 export interface StudentOutcome {
   student: string;
-  /** Hash of the submission as taken (resume regrades a changed submission). */
+  /** Hash of the submission as taken and of the notes on it (resume regrades a changed submission). */
   digest: string;
   results: Results;
   problems: StudentProblem[];
@@ -79,17 +80,18 @@ export async function gradeStudent(sub: Submission, config: GradeConfig): Promis
   const started = Date.now();
   const labs = config.labs.map((name) => withTimeout(loadLab(config.root, name), config.timeout));
   const taken = readSubmission(sub);
-  const problems: StudentProblem[] = [];
+  const problems: StudentProblem[] = [...(taken.problem ? [taken.problem] : []), ...(sub.notes ?? [])];
   const results: LabResult[] = [];
   if (taken.problem) {
-    problems.push(taken.problem);
     for (const lab of labs) results.push(labNotGraded(lab, `${taken.problem.code}: ${taken.problem.message}`));
   } else {
     const tree = overlay(mapTree(taken.files, sub.student), directoryTree(config.root));
+    // Shared by the labs: a submission whose code never finishes loading pays one full load budget.
+    const budgets: SubmissionBudgets = {};
     for (const lab of labs) {
       const expected = await expectedFor(config.root, lab);
-      results.push(await gradeLab(lab, { root: config.root, tree, sandbox: config.sandbox, memoryMb: config.memoryMb, expected, typecheck: config.typecheck }));
+      results.push(await gradeLab(lab, { root: config.root, tree, sandbox: config.sandbox, memoryMb: config.memoryMb, expected, typecheck: config.typecheck, budgets }));
     }
   }
-  return { student: sub.student, digest: taken.digest, results: resultsOf(sub.student, config.sandbox, results), problems, duration_ms: Date.now() - started };
+  return { student: sub.student, digest: gradedDigest(taken, sub), results: resultsOf(sub.student, config.sandbox, results), problems, duration_ms: Date.now() - started };
 }

@@ -1,12 +1,15 @@
 /**
  * The batch's output folder:
  *
- *   DIR/batch.json                       what was graded: labs, configuration, shard, students
- *   DIR/students/<id>/results.json       the results (schema gradecheck/results v1)
- *   DIR/students/<id>/feedback.md        what the student sees (and figures/)
- *   DIR/students/<id>/gradescope/results.json
- *   DIR/students/<id>/record.json        the gradebook's line for the student, signed
+ *   DIR/batch.json                         what was graded: labs, configuration, shard, students and their folders
+ *   DIR/students/<folder>/results.json     the results (schema gradecheck/results v1)
+ *   DIR/students/<folder>/feedback.md      what the student sees (and figures/)
+ *   DIR/students/<folder>/gradescope/results.json
+ *   DIR/students/<folder>/record.json      the gradebook's line for the student, signed
  *   DIR/grades.csv, summary.md, histogram.svg
+ *
+ * A student's folder is `<slug>-<hash>` (studentFolder): one per id by construction, on any
+ * file system, whatever the id holds.
  *
  * A student's folder is written whole into a temporary folder and renamed into place, so it
  * is either all there or not at all: an interrupted batch leaves only finished students.
@@ -24,8 +27,10 @@ import { feedbackFiles } from '../engine/report';
 import { Results, ResultsSchema } from '../engine/results';
 
 export const RECORD_FORMAT = 'gradecheck/batch-record';
+export const RECORD_VERSION = 1;
 export const MANIFEST_FORMAT = 'gradecheck/batch';
-const VERSION = 1;
+/** 2: student folders are `<slug>-<hash>` for every id (version 1 used the bare id when it looked safe). */
+export const MANIFEST_VERSION = 2;
 export const KEY_ENV = 'GRADECHECK_BATCH_KEY';
 const KEY_FILE = '.batch-key';
 
@@ -60,6 +65,8 @@ export interface Manifest {
   shard: string | null;
   /** The students this folder is for (its shard of the submissions). */
   students: string[];
+  /** Each student's folder under students/ (what studentFolder gives: for people and scripts). */
+  folders: Record<string, string>;
 }
 
 export interface Store {
@@ -112,6 +119,7 @@ function checkOutputFolder(dir: string): void {
 /** Opens (or makes) an output folder, its key, and clears what an interrupted run left half-written. */
 export function openStore(dir: string, env: NodeJS.ProcessEnv): Store {
   checkOutputFolder(dir);
+  readManifest(dir); // refuses the output of another version, whose folders would be left beside these
   fs.mkdirSync(path.join(dir, 'students'), { recursive: true });
   // Leftovers of an interrupted run: never renamed into place, so never finished.
   for (const name of fs.readdirSync(path.join(dir, 'students'))) {
@@ -126,10 +134,25 @@ export function writeAtomic(file: string, text: string, mode?: number): void {
   fs.renameSync(tmp, file);
 }
 
-/** A file-system-safe folder name for a student id (ids are file names, but may hold anything). */
+/**
+ * A student's folder under students/: a readable slug of the id (ASCII letters and digits,
+ * `_` for the rest, at most 40) and the first 64 bits of the SHA-256 of the id, always.
+ * Ids are an injective escaping of the submissions' names (names.ts), so the hash is one of
+ * the name's exact bytes; two students share a folder only if their hashes collide, and
+ * intake refuses that as a duplicate before anything is written. The name is the same on
+ * every file system: lower-case hex keeps Alice and alice apart where case is folded, ASCII
+ * is not renormalised (macOS), no dot means no Windows device name (`CON.x`) and no hidden
+ * or `..` folder, and it fits any name length limit (at most 57 characters).
+ */
 export function studentFolder(student: string): string {
-  if (/^[A-Za-z0-9][A-Za-z0-9._@+-]{0,100}$/.test(student)) return student;
-  return `${student.replace(/[^A-Za-z0-9._@+-]/g, '_').replace(/^[._]+/, '').slice(0, 80)}-${sha256(student).slice(0, 8)}`;
+  const slug =
+    student
+      .normalize('NFKD')
+      .replace(/\p{M}+/gu, '')
+      .replace(/[^A-Za-z0-9]+/g, '_')
+      .slice(0, 40)
+      .replace(/^_+|_+$/g, '') || 'student';
+  return `${slug}-${sha256(student).slice(0, 16)}`;
 }
 
 export function studentDir(store: { dir: string }, student: string): string {
@@ -185,7 +208,7 @@ export function readStudent(dir: string, student: string, key: Buffer | undefine
   const unverified = (why: string): ReadRecord => ({ ok: false, reason: 'unverified', message: `its results do not verify (${why}); grade it again` });
   try {
     const record = JSON.parse(fs.readFileSync(recordFile, 'utf8')) as StudentRecord;
-    if (record.format !== RECORD_FORMAT || record.version !== VERSION || record.student !== student) return unverified('not a record of this student');
+    if (record.format !== RECORD_FORMAT || record.version !== RECORD_VERSION || record.student !== student) return unverified('not a record of this student');
     if (!key) return unverified('no key to check it with');
     const expected = Buffer.from(macOf(key, record), 'hex');
     const given = Buffer.from(String(record.mac), 'hex');
@@ -198,13 +221,30 @@ export function readStudent(dir: string, student: string, key: Buffer | undefine
   }
 }
 
-export function writeManifest(dir: string, manifest: Omit<Manifest, 'format' | 'version'>): void {
-  writeAtomic(path.join(dir, 'batch.json'), JSON.stringify({ format: MANIFEST_FORMAT, version: VERSION, ...manifest }, null, 2) + '\n');
+export function writeManifest(dir: string, manifest: Omit<Manifest, 'format' | 'version' | 'folders'>): void {
+  const folders = Object.fromEntries(manifest.students.map((s) => [s, studentFolder(s)]));
+  writeAtomic(path.join(dir, 'batch.json'), JSON.stringify({ format: MANIFEST_FORMAT, version: MANIFEST_VERSION, ...manifest, folders }, null, 2) + '\n');
 }
 
+/** The manifest of an output folder; undefined when it has none; refused when another version of gradecheck wrote it. */
 export function readManifest(dir: string): Manifest | undefined {
   const file = path.join(dir, 'batch.json');
   if (!fs.existsSync(file)) return undefined;
-  const m = JSON.parse(fs.readFileSync(file, 'utf8')) as Manifest;
-  return m.format === MANIFEST_FORMAT && m.version === VERSION ? m : undefined;
+  let m: Manifest;
+  try {
+    m = JSON.parse(fs.readFileSync(file, 'utf8')) as Manifest;
+  } catch (e) {
+    throw new InputError('bad_submission', `${file} is not valid JSON (${(e as Error).message}): is ${dir} the output folder of gradecheck batch?`);
+  }
+  if (m?.format !== MANIFEST_FORMAT) return undefined;
+  if (m.version !== MANIFEST_VERSION) {
+    const older = typeof m.version === 'number' && m.version < MANIFEST_VERSION;
+    throw new InputError(
+      'bad_submission',
+      older
+        ? `${dir} was written by an older gradecheck (batch output version ${m.version}, whose student folders are named otherwise): grade into a new folder, or delete this one and grade again`
+        : `${dir} was written by a newer gradecheck (batch output version ${m.version}; this one reads version ${MANIFEST_VERSION}): use that version`,
+    );
+  }
+  return m;
 }

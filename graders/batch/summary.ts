@@ -1,11 +1,13 @@
 /**
  * How the class did: summary.md (counts, the items most of the class missed first, the
  * failed and the slowest submissions) and histogram.svg (the distribution of total scores).
- * Pure functions of the gradebook rows and the students' results.
+ * Pure functions of the gradebook rows and the students' results. Student ids are folder and
+ * file names, and messages quote what their code threw: both go through text.ts.
  */
 import type { GradebookRow } from '../emit/csv';
 import { formatPoints } from '../engine/report';
 import type { Results } from '../engine/results';
+import { forMarkdownCell, forMarkdownCode, forXml } from '../engine/text';
 
 export interface SummaryInput {
   labs: string[];
@@ -19,10 +21,6 @@ export interface SummaryInput {
 
 function percent(x: number, of: number): string {
   return of > 0 ? `${((100 * x) / of).toFixed(0)}%` : '-';
-}
-
-function md(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\s+/g, ' ');
 }
 
 interface ItemStats {
@@ -87,7 +85,7 @@ export function summaryMarkdown(input: SummaryInput): string {
     for (const lab of input.labs) {
       const got = [...input.results.values()].map((r) => r.labs.find((l) => l.lab === lab)).filter((l) => l !== undefined);
       const mean = got.reduce((s, l) => s + (l.max_score ? l.score / l.max_score : 0), 0) / Math.max(1, got.length);
-      out.push(`| ${lab} | ${(100 * mean).toFixed(1)}% | ${got.filter((l) => l.score === l.max_score).length} / ${got.length} |`);
+      out.push(`| ${forMarkdownCell(lab)} | ${(100 * mean).toFixed(1)}% | ${got.filter((l) => l.score === l.max_score).length} / ${got.length} |`);
     }
     out.push('');
   }
@@ -97,28 +95,24 @@ export function summaryMarkdown(input: SummaryInput): string {
     for (const s of items) {
       const commonest = [...s.failures].sort((a, b) => b[1] - a[1])[0];
       out.push(
-        `| ${s.lab} | ${md(s.title)} (\`${s.id}\`) | ${formatPoints(s.points)} | ${s.passed} / ${s.graded} (${percent(s.passed, s.graded)}) | ${formatPoints(Math.round((100 * s.points_total) / s.graded) / 100)} | ${commonest ? `${commonest[0]} (${commonest[1]})` : ''} |`,
+        `| ${forMarkdownCell(s.lab)} | ${forMarkdownCell(s.title)} (${forMarkdownCode(s.id, { table: true })}) | ${formatPoints(s.points)} | ${s.passed} / ${s.graded} (${percent(s.passed, s.graded)}) | ${formatPoints(Math.round((100 * s.points_total) / s.graded) / 100)} | ${commonest ? `${commonest[0]} (${commonest[1]})` : ''} |`,
       );
     }
     out.push('');
   }
   if (problems.length) {
     out.push('## Submissions with problems', '', '| Student | Status | What happened |', '|---|---|---|');
-    for (const r of problems) out.push(`| ${md(r.student)} | ${r.status} | ${md(r.message)} |`);
+    for (const r of problems) out.push(`| ${forMarkdownCell(r.student)} | ${r.status} | ${forMarkdownCell(r.message)} |`);
     out.push('');
   }
   const slowest = [...input.durations].sort((a, b) => b[1] - a[1]).slice(0, 5);
   if (slowest.length) {
     out.push('## Slowest submissions', '', '| Student | Grading time | Status |', '|---|---:|---|');
     const status = new Map(rows.map((r) => [r.student, r.status]));
-    for (const [student, ms] of slowest) out.push(`| ${md(student)} | ${(ms / 1000).toFixed(1)} s | ${status.get(student) ?? ''} |`);
+    for (const [student, ms] of slowest) out.push(`| ${forMarkdownCell(student)} | ${(ms / 1000).toFixed(1)} s | ${status.get(student) ?? ''} |`);
     out.push('');
   }
   return out.join('\n');
-}
-
-function escapeXml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 /** Counts of fractions (0..1) in ten bins of 10%, the last one closed (100% falls in 90-100%). */
@@ -150,7 +144,7 @@ export function histogramSvg(fractions: number[], title = 'Total score, % of the
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="${width}" height="${height}" fill="white"/>`,
-    `<text x="${width / 2}" y="22" text-anchor="middle" font-size="14">${escapeXml(`${title} (${fractions.length} student${fractions.length === 1 ? '' : 's'})`)}</text>`,
+    `<text x="${width / 2}" y="22" text-anchor="middle" font-size="14">${forXml(`${title} (${fractions.length} student${fractions.length === 1 ? '' : 's'})`)}</text>`,
     `<line x1="${left}" y1="${top + plotH}" x2="${left + plotW}" y2="${top + plotH}" stroke="black"/>`,
     `<line x1="${left}" y1="${top}" x2="${left}" y2="${top + plotH}" stroke="black"/>`,
   ];

@@ -7,6 +7,7 @@
  * Format: PKWARE's APPNOTE.TXT (sections 4.3.12, 4.3.16, 4.5.3 for zip64).
  */
 import { inflateSync } from 'fflate';
+import { showable } from './names';
 
 export interface ZipEntry {
   /** The name as stored, with backslashes turned into slashes. */
@@ -21,10 +22,10 @@ export interface ZipEntry {
   localHeaderOffset: number;
 }
 
-/** Why an archive was refused: `bad_zip` (not a zip, or damaged) or `unsafe_zip` (it would write outside its folder). */
+/** Why an archive was refused: `bad_zip` (not a zip, or damaged), `unsafe_zip` (it would write outside its folder), `too_large`. */
 export class ZipProblem extends Error {
   constructor(
-    readonly code: 'bad_zip' | 'unsafe_zip',
+    readonly code: 'bad_zip' | 'unsafe_zip' | 'too_large',
     message: string,
   ) {
     super(message);
@@ -63,8 +64,8 @@ function reader(data: Uint8Array) {
   };
 }
 
-/** The central directory: every entry, validated for safety. */
-export function zipEntries(data: Uint8Array): ZipEntry[] {
+/** The central directory: every entry, validated for safety; more than `maxEntries` is refused before any is read. */
+export function zipEntries(data: Uint8Array, { maxEntries = Infinity }: { maxEntries?: number } = {}): ZipEntry[] {
   const r = reader(data);
   if (data.length < 22) bad('not a zip archive (too short)');
   // The end-of-central-directory record is in the last 22 + 65535 (comment) bytes.
@@ -84,6 +85,7 @@ export function zipEntries(data: Uint8Array): ZipEntry[] {
     count = r.u64(at + 32);
     offset = r.u64(at + 48);
   }
+  if (count > maxEntries) throw new ZipProblem('too_large', `the archive has ${count} entries (at most ${maxEntries} are read)`);
   const entries: ZipEntry[] = [];
   let at = offset;
   for (let i = 0; i < count; i++) {
@@ -139,9 +141,9 @@ export function zipEntries(data: Uint8Array): ZipEntry[] {
   for (const e of entries) {
     const parts = e.name.split('/');
     if (e.name.startsWith('/') || /^[A-Za-z]:/.test(e.name) || parts.includes('..') || e.name.includes('\0')) {
-      throw new ZipProblem('unsafe_zip', `the archive's entry "${e.name}" would be written outside its folder`);
+      throw new ZipProblem('unsafe_zip', `the archive's entry "${showable(e.name)}" would be written outside its folder`);
     }
-    if (e.symlink) throw new ZipProblem('unsafe_zip', `the archive's entry "${e.name}" is a symbolic link`);
+    if (e.symlink) throw new ZipProblem('unsafe_zip', `the archive's entry "${showable(e.name)}" is a symbolic link`);
   }
   return entries;
 }
@@ -149,21 +151,21 @@ export function zipEntries(data: Uint8Array): ZipEntry[] {
 /** One entry's bytes: stored or deflated, into a buffer of its declared size. */
 export function inflateEntry(data: Uint8Array, entry: ZipEntry): Uint8Array {
   const r = reader(data);
-  if (entry.encrypted) bad(`"${entry.name}" is encrypted`);
+  if (entry.encrypted) bad(`"${showable(entry.name)}" is encrypted`);
   const at = entry.localHeaderOffset;
-  if (r.u32(at) !== LOCAL_HEADER) bad(`damaged local header for "${entry.name}"`);
+  if (r.u32(at) !== LOCAL_HEADER) bad(`damaged local header for "${showable(entry.name)}"`);
   const start = at + 30 + r.u16(at + 26) + r.u16(at + 28);
   const end = start + entry.compressedSize;
   if (end > data.length) bad('the archive is truncated');
   const raw = data.subarray(start, end);
   if (entry.method === 0) {
-    if (entry.compressedSize !== entry.size) bad(`"${entry.name}" has inconsistent sizes`);
+    if (entry.compressedSize !== entry.size) bad(`"${showable(entry.name)}" has inconsistent sizes`);
     return raw.slice();
   }
-  if (entry.method !== 8) bad(`"${entry.name}" uses compression method ${entry.method} (only stored and deflate are read)`);
+  if (entry.method !== 8) bad(`"${showable(entry.name)}" uses compression method ${entry.method} (only stored and deflate are read)`);
   try {
     return inflateSync(raw, { out: new Uint8Array(entry.size) });
   } catch (e) {
-    return bad(`"${entry.name}" cannot be inflated (${(e as Error).message})`);
+    return bad(`"${showable(entry.name)}" cannot be inflated (${(e as Error).message})`);
   }
 }

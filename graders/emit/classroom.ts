@@ -9,10 +9,13 @@
  * score, message, test_code, filename, line_no, duration).
  *
  * Each item becomes a test. Pass results through the student view first
- * (graders/release/redact.ts): the output is visible to the student.
+ * (graders/release/redact.ts): the output is visible to the student. The reporter prints each
+ * message in the job's log, so messages are made safe for a log (text.ts `forTerminal`: no
+ * escape sequences, no line that starts a workflow command).
  */
 import { z } from 'zod';
 import type { ItemResult, LabResult, Results } from '../engine/results';
+import { forTerminal } from '../engine/text';
 
 export const CLASSROOM_RESULT_VERSION = 1;
 
@@ -63,7 +66,7 @@ export function toClassroom(results: Results, opts: { locate?: Locate } = {}): C
         name: `${lab.lab} ${item.id}: ${item.title}`,
         status: lab.status === 'error' ? 'error' : item.status === 'passed' ? 'pass' : 'fail',
         score: item.score,
-        message: itemFeedback(item),
+        message: forTerminal(itemFeedback(item)),
         test_code: `npm test -- ${lab.lab}`,
         filename: where?.file ?? '',
         line_no: where?.line ?? 0,

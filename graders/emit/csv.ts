@@ -1,8 +1,11 @@
 /**
  * The gradebook as CSV (RFC 4180): one row per student with each lab's score, the total, the
- * maximum, the status and a message; ready for a spreadsheet or an LMS import. A text cell
- * that a spreadsheet would run as a formula (`=`, `+`, `-`, `@` first) is prefixed with `'`.
+ * maximum, the status and a message; ready for a spreadsheet or an LMS import. Student ids
+ * and messages are student text: a text cell that a spreadsheet would run as a formula is
+ * prefixed with `'` (text.ts `forCsvCell`); scores are numbers, negative ones too.
  */
+import { forCsvCell } from '../engine/text';
+
 export interface GradebookRow {
   student: string;
   /** Score per lab; null when the lab has no score (not graded). */
@@ -13,12 +16,8 @@ export interface GradebookRow {
   message: string;
 }
 
-export function csvCell(value: string | number | null): string {
-  if (value === null) return '';
-  let text = String(value);
-  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
+/** One cell: a number as it is, text neutralised and quoted as needed. */
+export const csvCell = (value: string | number | null): string => forCsvCell(value);
 
 export function gradebookCsv(labs: string[], rows: GradebookRow[]): string {
   const header = ['student', ...labs, 'total', 'max', 'status', 'message'].map(csvCell).join(',');

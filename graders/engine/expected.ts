@@ -8,6 +8,7 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { directCalls, exercised } from './callgraph';
 import { ConcreteCase, concreteCase, drawUpstream } from './cases';
 import { InputError } from './errors';
 import { filesUnder } from './files';
@@ -19,7 +20,7 @@ import type { Item, Params } from './rubric';
 import { Values, fromJson, toJson } from './values';
 
 export const EXPECTED_FORMAT = 'gradecheck/expected';
-const EXPECTED_VERSION = 1;
+const EXPECTED_VERSION = 2;
 
 export interface MutantAnswer {
   /** The mutant's value for the item's check (outputs or gradients), when it ran. */
@@ -38,12 +39,17 @@ export interface ExpectedCase {
   upstream?: Values;
   grads?: Values;
   mutants: Record<string, MutantAnswer>;
+  /** How long the reference took on this case, in ms: the item's check, and its forward. */
+  ms?: number;
+  forward_ms?: number;
 }
 
 export interface ExpectedItem {
   cases: ExpectedCase[];
-  /** The diagnoses of the mutants this item names. */
-  diagnoses: Record<string, { title: string; diagnosis: string }>;
+  /** The diagnoses of the mutants this item names, and the items each mutant changes. */
+  diagnoses: Record<string, { title: string; diagnosis: string; loses?: string[] }>;
+  /** The lab functions the item runs: its op's `uses` and what they call in the reference. */
+  exercises?: string[];
 }
 
 export interface ExpectedBundle {
@@ -51,6 +57,8 @@ export interface ExpectedBundle {
   version: number;
   lab: string;
   key: string;
+  /** How long the reference took to start and load, in ms. */
+  load_ms?: number;
   items: Record<string, ExpectedItem>;
 }
 
@@ -65,25 +73,33 @@ export function mutantTree(root: string, lab: string, m: Mutant): SourceTree {
   return overlay(mapTree({ [rel]: applyMutant(m, original) }, `mutant ${m.id}`), referenceTree(root, lab));
 }
 
+/**
+ * The engine's part in expected values, by hand: bump it when a change to the engine (how
+ * cases are drawn, how values are converted or compared) changes what a bundle holds or means.
+ */
+export const EXPECTED_ENGINE_VERSION = 2;
+
+/**
+ * The engine files that compute expected values (drawing cases, running the reference and the
+ * mutants, converting values). Renderers, writers, the CLI and the batch machinery are not
+ * among them: editing those must not invalidate every cache (and make `batch --resume`
+ * regrade a class).
+ */
+const ENGINE_FILES = ['cases.ts', 'values.ts', 'mutants.ts', 'expected.ts', 'callgraph.ts', 'rubric.ts', 'labs.ts', 'host/child.cjs'].map((f) => `graders/engine/${f}`);
+
+/** What the expected values of a lab are computed from, as repository-relative files. */
+export function expectedInputs(root: string, lab: string): string[] {
+  const parts = [`reference/${lab}`, `labs/${lab}`, 'labs/common', `rubrics/${lab}.yaml`, `graders/${lab}.ops.ts`, `fixtures/cases/${lab}.yaml`, `fixtures/mutants/${lab}`, ...ENGINE_FILES];
+  return parts.flatMap((p) => filesUnder(root, p));
+}
+
 /** A hash of everything the expected values depend on. */
 export function expectedKey(root: string, lab: string): string {
   const h = createHash('sha256');
-  const parts = [
-    `reference/${lab}`,
-    `labs/${lab}`,
-    'labs/common',
-    `rubrics/${lab}.yaml`,
-    `graders/${lab}.ops.ts`,
-    `fixtures/cases/${lab}.yaml`,
-    `fixtures/mutants/${lab}`,
-    'graders/engine',
-  ];
-  h.update(`v${EXPECTED_VERSION}`);
-  for (const p of parts) {
-    for (const f of filesUnder(root, p)) {
-      h.update(f);
-      h.update(fs.readFileSync(path.join(root, f)));
-    }
+  h.update(`v${EXPECTED_VERSION}/${EXPECTED_ENGINE_VERSION}`);
+  for (const f of expectedInputs(root, lab)) {
+    h.update(f);
+    h.update(fs.readFileSync(path.join(root, f)));
   }
   return h.digest('hex').slice(0, 20);
 }
@@ -103,8 +119,14 @@ export async function computeExpected(root: string, lab: Lab, items: Item[] = la
     return new StudentProcess(built.modules, { sandbox: 'none', memoryMb: 2048 });
   };
 
-  const reference = start(referenceTree(root, lab.name));
+  const refTree = referenceTree(root, lab.name);
+  const calls = directCalls(Object.fromEntries(lab.files.map((f) => [f, refTree.read(f) ?? ''])));
+  const reference = start(refTree);
   try {
+    const loadStarted = Date.now();
+    const loadFailure = await reference.ready(REFERENCE_TIMEOUT_MS);
+    if (loadFailure) throw new Error(`the reference of ${lab.name} does not load: ${loadFailure.message}`);
+    bundle.load_ms = Date.now() - loadStarted;
     for (const item of items) {
       const op = lab.ops[item.op];
       const cases: ExpectedCase[] = [];
@@ -112,17 +134,19 @@ export async function computeExpected(root: string, lab: Lab, items: Item[] = la
         const c = concreteCase(op, spec, lab.fixtures);
         const fwd = await reference.call({ op: item.op, stage: 'forward', inputs: c.inputs, params: c.params }, REFERENCE_TIMEOUT_MS);
         if (!fwd.ok) fail(lab.name, 'the reference', item, c, fwd.failure.message);
-        const e: ExpectedCase = { label: c.label, seed: c.seed, inputs: c.inputs, params: c.params, outputs: fwd.value, mutants: {} };
+        const e: ExpectedCase = { label: c.label, seed: c.seed, inputs: c.inputs, params: c.params, outputs: fwd.value, mutants: {}, ms: fwd.ms, forward_ms: fwd.ms };
         if (item.check === 'backward') {
           e.upstream = drawUpstream(fwd.value, op.upstream, c.seed);
           const bwd = await reference.call({ op: item.op, stage: 'backward', inputs: c.inputs, params: c.params, upstream: e.upstream }, REFERENCE_TIMEOUT_MS);
           if (!bwd.ok) fail(lab.name, 'the reference', item, c, bwd.failure.message);
           e.grads = bwd.value;
+          e.ms = bwd.ms;
         }
         cases.push(e);
       }
-      const diagnoses = Object.fromEntries(item.mutants.map((id) => [id, { title: lab.mutants[id].title, diagnosis: lab.mutants[id].diagnosis }]));
-      bundle.items[item.id] = { cases, diagnoses };
+      const diagnoses = Object.fromEntries(item.mutants.map((id) => [id, { title: lab.mutants[id].title, diagnosis: lab.mutants[id].diagnosis, loses: lab.mutants[id].loses }]));
+      const uses = [...op.uses.forward, ...(item.check === 'backward' ? (op.uses.backward ?? []) : [])];
+      bundle.items[item.id] = { cases, diagnoses, exercises: exercised(calls, uses) };
     }
   } finally {
     await reference.close();

@@ -3,6 +3,7 @@
  * student's beside the reference's, as a self-contained SVG with row and column axes and a
  * colour scale. Pure functions of the numbers.
  */
+import { forXml } from './text';
 import { TensorValue, Value, isTensor } from './values';
 
 export interface HeatmapPanel {
@@ -38,10 +39,6 @@ export function colourAt(t: number): string {
   return `#${c.map((v) => v.toString(16).padStart(2, '0')).join('')}`;
 }
 
-function esc(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
-
 function label(x: number): string {
   return Number.isFinite(x) ? (Math.abs(x) >= 100 ? x.toExponential(1) : x.toFixed(2)) : String(x);
 }
@@ -67,21 +64,21 @@ export function heatmapSvg(panels: HeatmapPanel[], opts: HeatmapOptions): string
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`);
   out.push(`<rect width="${width}" height="${height}" fill="white"/>`);
-  if (opts.title) out.push(`<text x="${left}" y="20" font-size="14" font-weight="bold">${esc(opts.title)}</text>`);
+  if (opts.title) out.push(`<text x="${left}" y="20" font-size="14" font-weight="bold">${forXml(opts.title)}</text>`);
   panels.forEach((p, k) => {
     const x0 = left + k * (panelW + gap);
-    out.push(`<text x="${x0 + panelW / 2}" y="${top - 26}" text-anchor="middle" font-size="12" font-weight="bold">${esc(p.title)}</text>`);
+    out.push(`<text x="${x0 + panelW / 2}" y="${top - 26}" text-anchor="middle" font-size="12" font-weight="bold">${forXml(p.title)}</text>`);
     p.matrix.forEach((row, i) =>
       row.forEach((v, j) => {
         const t = (v - min) / span;
-        out.push(`<rect x="${x0 + j * cell}" y="${top + i * cell}" width="${cell}" height="${cell}" fill="${colourAt(t)}"><title>${esc(`${opts.rows} ${i}, ${opts.columns} ${j}: ${v}`)}</title></rect>`);
+        out.push(`<rect x="${x0 + j * cell}" y="${top + i * cell}" width="${cell}" height="${cell}" fill="${colourAt(t)}"><title>${forXml(`${opts.rows} ${i}, ${opts.columns} ${j}: ${v}`)}</title></rect>`);
         if (showValues) out.push(`<text x="${x0 + j * cell + cell / 2}" y="${top + i * cell + cell / 2 + 4}" text-anchor="middle" font-size="9" fill="${t > 0.6 ? 'black' : 'white'}">${label(v)}</text>`);
       }),
     );
     for (let j = 0; j < colsN; j++) out.push(`<text x="${x0 + j * cell + cell / 2}" y="${top - 6}" text-anchor="middle">${j}</text>`);
     for (let i = 0; i < rowsN; i++) out.push(`<text x="${x0 - 6}" y="${top + i * cell + cell / 2 + 4}" text-anchor="end">${i}</text>`);
-    out.push(`<text x="${x0 + panelW / 2}" y="${top + panelH + 20}" text-anchor="middle">${esc(opts.columns)} →</text>`);
-    out.push(`<text transform="translate(${x0 - 34},${top + panelH / 2}) rotate(-90)" text-anchor="middle">← ${esc(opts.rows)}</text>`);
+    out.push(`<text x="${x0 + panelW / 2}" y="${top + panelH + 20}" text-anchor="middle">${forXml(opts.columns)} →</text>`);
+    out.push(`<text transform="translate(${x0 - 34},${top + panelH / 2}) rotate(-90)" text-anchor="middle">← ${forXml(opts.rows)}</text>`);
   });
   // Colour bar: max at the top, min at the bottom.
   const steps = 20;

@@ -95,6 +95,10 @@ export interface GradcheckResult {
   /** Worst disagreement, for the feedback. */
   message: string;
   checked: number;
+  /** The inputs whose gradients disagree (named even when the check was a projection). */
+  disagreeing?: string[];
+  /** The worst element, as text, where it could be found. */
+  worst?: string;
 }
 
 function analyticAt(grads: Values, slot: Slot, i: number): number {
@@ -119,48 +123,65 @@ export async function gradcheck(
 ): Promise<GradcheckResult> {
   const slots = slotsOf(inputs, wrt);
   const size = slots.reduce((n, sl) => n + sl.size, 0);
+  // Nothing to differentiate is no agreement: say so rather than pass (a gradient returned
+  // under a name that is not an input would otherwise check 0 elements and look fine).
+  if (size === 0) return { ok: false, mode: 'full', checked: 0, message: `nothing to check: no float input among ${wrt.length ? wrt.join(', ') : 'the gradients returned'}` };
   const mode = s.mode === 'auto' ? (size <= s.max_full ? 'full' : 'fast') : s.mode;
-  const within = (numeric: number, analytic: number) => Math.abs(numeric - analytic) <= s.atol + s.rtol * Math.abs(numeric);
+  if (mode === 'full') return fullCheck(forward, inputs, upstream, grads, slots, s);
+  const fast = await projectionCheck(forward, inputs, upstream, grads, slots, slots.map((_, k) => k), s.projections, s, seed);
+  if (fast.ok) return { ok: true, mode, checked: fast.directions, message: '' };
+  const named = await nameDisagreeing(forward, inputs, upstream, grads, slots, s, seed);
+  const who = named.names.length ? `; the gradient of ${named.names.join(' and of ')} disagrees${named.worst ? ` (worst element ${named.worst})` : ''}` : '';
+  return { ok: false, mode, checked: fast.directions, message: `${fast.failures[0]} (${fast.failures.length} of ${fast.directions} projections disagree)${who}`, ...(named.names.length ? { disagreeing: named.names } : {}) };
+}
 
-  if (mode === 'full') {
-    const batch: Values[] = [];
-    slots.forEach((sl, k) => {
-      for (let i = 0; i < sl.size; i++) batch.push(withChanges(inputs, slots, [[k, i, s.eps]]), withChanges(inputs, slots, [[k, i, -s.eps]]));
-    });
-    const losses = (await forward(batch)).map((o) => upstreamLoss(o, upstream));
-    let at = 0;
-    let worst: { text: string; excess: number } | undefined;
-    let off = 0;
-    slots.forEach((sl) => {
-      for (let i = 0; i < sl.size; i++, at += 2) {
-        const numeric = (losses[at] - losses[at + 1]) / (2 * s.eps);
-        const analytic = analyticAt(grads, sl, i);
-        if (!within(numeric, analytic) || !Number.isFinite(analytic)) {
-          off++;
-          const excess = Math.abs(numeric - analytic) - s.atol - s.rtol * Math.abs(numeric);
-          if (!worst || !(excess <= worst.excess)) {
-            const where = sl.shape.length ? `${sl.name}[${unravel(i, sl.shape).join(', ')}]` : sl.name;
-            worst = { text: `${where}: your backward gives ${formatNumber(analytic)}, finite differences of your forward give ${formatNumber(numeric)}`, excess };
-          }
+/** Every element of every slot, one pair of forward runs each. */
+async function fullCheck(forward: BatchForward, inputs: Values, upstream: Values, grads: Values, slots: Slot[], s: GradcheckSettings): Promise<GradcheckResult> {
+  const within = (numeric: number, analytic: number) => Math.abs(numeric - analytic) <= s.atol + s.rtol * Math.abs(numeric);
+  const size = slots.reduce((n, sl) => n + sl.size, 0);
+  const batch: Values[] = [];
+  slots.forEach((sl, k) => {
+    for (let i = 0; i < sl.size; i++) batch.push(withChanges(inputs, slots, [[k, i, s.eps]]), withChanges(inputs, slots, [[k, i, -s.eps]]));
+  });
+  const losses = (await forward(batch)).map((o) => upstreamLoss(o, upstream));
+  let at = 0;
+  let worst: { text: string; where: string; excess: number } | undefined;
+  let off = 0;
+  const disagreeing = new Set<string>();
+  slots.forEach((sl) => {
+    for (let i = 0; i < sl.size; i++, at += 2) {
+      const numeric = (losses[at] - losses[at + 1]) / (2 * s.eps);
+      const analytic = analyticAt(grads, sl, i);
+      if (!within(numeric, analytic) || !Number.isFinite(analytic)) {
+        off++;
+        disagreeing.add(sl.name);
+        const excess = Math.abs(numeric - analytic) - s.atol - s.rtol * Math.abs(numeric);
+        if (!worst || !(excess <= worst.excess)) {
+          const where = sl.shape.length ? `${sl.name}[${unravel(i, sl.shape).join(', ')}]` : sl.name;
+          worst = { where, text: `${where}: your backward gives ${formatNumber(analytic)}, finite differences of your forward give ${formatNumber(numeric)}`, excess };
         }
       }
-    });
-    return { ok: off === 0, mode, checked: size, message: worst ? `${worst.text} (${off} of ${size} elements disagree)` : '' };
-  }
+    }
+  });
+  return { ok: off === 0, mode: 'full', checked: size, message: worst ? `${worst.text} (${off} of ${size} elements disagree)` : '', ...(disagreeing.size ? { disagreeing: [...disagreeing], worst: worst?.text } : {}) };
+}
 
+/** `count` random unit directions over the chosen slots: v^T J u from differences against sum(grad * u). */
+async function projectionCheck(forward: BatchForward, inputs: Values, upstream: Values, grads: Values, slots: Slot[], chosen: number[], count: number, s: GradcheckSettings, seed: number) {
+  const within = (numeric: number, analytic: number) => Math.abs(numeric - analytic) <= s.atol + s.rtol * Math.abs(numeric);
   const rng = new Rng(seed);
   const directions: Array<Array<[number, number, number]>> = [];
   const analytic: number[] = [];
-  for (let p = 0; p < s.projections; p++) {
+  for (let p = 0; p < count; p++) {
     const raw: Array<[number, number, number]> = [];
     let norm = 0;
-    slots.forEach((sl, k) => {
-      for (let i = 0; i < sl.size; i++) {
+    for (const k of chosen) {
+      for (let i = 0; i < slots[k].size; i++) {
         const u = rng.normal();
         norm += u * u;
         raw.push([k, i, u]);
       }
-    });
+    }
     norm = Math.sqrt(norm);
     const unit = raw.map(([k, i, u]) => [k, i, u / norm] as [number, number, number]);
     directions.push(unit);
@@ -178,5 +199,20 @@ export async function gradcheck(
       failures.push(`along random direction ${p + 1}, your backward gives ${formatNumber(analytic[p])}, finite differences of your forward give ${formatNumber(numeric)}`);
     }
   });
-  return { ok: failures.length === 0, mode, checked: directions.length, message: failures.length ? `${failures[0]} (${failures.length} of ${directions.length} projections disagree)` : '' };
+  return { ok: failures.length === 0, failures, directions: directions.length };
+}
+
+/**
+ * After a projection over all inputs disagrees: which inputs' gradients disagree, each checked
+ * along a direction of its own, and the worst element of the first small one among them.
+ */
+async function nameDisagreeing(forward: BatchForward, inputs: Values, upstream: Values, grads: Values, slots: Slot[], s: GradcheckSettings, seed: number): Promise<{ names: string[]; worst?: string }> {
+  const names: string[] = [];
+  for (const [k, sl] of slots.entries()) {
+    const own = await projectionCheck(forward, inputs, upstream, grads, slots, [k], 1, s, seed + 7919 * (k + 1));
+    if (!own.ok) names.push(sl.name);
+  }
+  const small = slots.find((sl) => names.includes(sl.name) && sl.size <= s.max_full);
+  const worst = small ? (await fullCheck(forward, inputs, upstream, grads, [small], s)).worst : undefined;
+  return { names, ...(worst ? { worst } : {}) };
 }

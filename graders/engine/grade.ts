@@ -6,15 +6,16 @@ import * as path from 'path';
 import { Comparison, compareValues, formatMismatch, mismatchStatus } from './compare';
 import { ExpectedBundle, ExpectedCase, ExpectedItem, expectedFor } from './expected';
 import { outputFigure } from './figures';
+import { Budget, callBudget, loadBudget, SlowFunctions, SubmissionBudgets } from './budgets';
 import { gradcheck } from './gradcheck';
 import { CallFailure, StudentProcess, formatSeconds } from './host';
 import { Lab, loadLab, selectLabs } from './labs';
-import { buildModules, directoryTree, overlay, SourceTree } from './modules';
+import { buildModules, directoryTree, overlay, SourceTree, submissionFiles } from './modules';
 import { CaseResult, ItemResult, LabResult, Results, RESULTS_FORMAT, RESULTS_VERSION, Status, roundScore, sumScores } from './results';
 import type { Item } from './rubric';
 import { resolveSandbox, SandboxMode, SandboxRequest } from './sandbox';
 import { typeErrors } from './typecheck';
-import { Value, Values, isTensor } from './values';
+import { Value, Values, hasContinuous, isTensor, valueDigest } from './values';
 
 export interface GradeLabOptions {
   root: string;
@@ -27,6 +28,8 @@ export interface GradeLabOptions {
   typecheck?: boolean;
   /** Called as each item finishes (progress). */
   onItem?: (item: ItemResult) => void;
+  /** What the submission's other labs have shown (a lab that never finished loading). */
+  budgets?: SubmissionBudgets;
 }
 
 export const DEFAULT_MEMORY_MB = 512;
@@ -88,16 +91,22 @@ async function explainGradient(proc: StudentProcess, item: Item, e: ExpectedCase
     item.gradcheck,
     e.seed,
   ).catch((err: Error) => ({ ok: false, message: `finite differences could not run: ${err.message}`, mode: 'full' as const, checked: 0 }));
+  // An empty check says nothing either way: no claim about the student's backward.
+  if (check.checked === 0) return forwardRight ? '' : 'Your forward is wrong too: fix the forward first.';
   if (forwardRight && !check.ok) return `Your forward is right, but your backward disagrees with finite differences of it: ${check.message}.`;
   if (!forwardRight && check.ok) return 'Your backward agrees with finite differences of your own forward, but your forward is wrong: fix the forward first.';
   if (!forwardRight) return `Your forward is wrong, and your backward also disagrees with finite differences of your own forward: ${check.message}.`;
   return 'Your backward agrees with finite differences of your forward, but not closely enough with the reference.';
 }
 
-async function gradeCase(proc: StudentProcess, item: Item, e: ExpectedCase, deadline: number): Promise<CaseVerdict> {
+async function gradeCase(proc: StudentProcess, item: Item, e: ExpectedCase, deadline: number, budget: Budget): Promise<CaseVerdict> {
   const remaining = deadline - Date.now();
   if (remaining <= 0) return { label: e.label, status: 'timed_out', message: `not run: the item's ${formatSeconds(item.timeout * 1000)} ran out` };
-  const r = await proc.call({ op: item.op, stage: item.check, inputs: e.inputs, params: e.params, upstream: e.upstream }, remaining);
+  const ms = Math.min(remaining, budget.ms);
+  const r = await proc.call({ op: item.op, stage: item.check, inputs: e.inputs, params: e.params, upstream: e.upstream }, ms);
+  if (!r.ok && r.failure.status === 'timed_out' && r.failure !== proc.loadProblem) {
+    return { label: e.label, status: 'timed_out', message: `did not finish within ${formatSeconds(ms)} (${ms < budget.ms ? "what was left of the item's time limit" : budget.why}; an infinite loop?)` };
+  }
   if (!r.ok) return failureVerdict(e.label, r.failure);
   if (r.mutated.length) {
     return { label: e.label, status: 'mutated_input', message: `your code changed its input${r.mutated.length > 1 ? 's' : ''} ${r.mutated.join(', ')} in place; compute into a new tensor instead` };
@@ -107,30 +116,63 @@ async function gradeCase(proc: StudentProcess, item: Item, e: ExpectedCase, dead
     return comparisonVerdict(e.label, compareValues(pick(e.outputs, item.outputs), r.value, item.tolerance), r.value);
   }
   const verdict = comparisonVerdict(e.label, compareValues(e.grads!, r.value, item.tolerance), r.value);
-  if (verdict.status === 'wrong_value' && item.gradcheck.numeric) verdict.message += ` ${await explainGradient(proc, item, e, r.value, deadline)}`;
+  if (verdict.status === 'wrong_value' && item.gradcheck.numeric) {
+    const explanation = await explainGradient(proc, item, e, r.value, deadline);
+    if (explanation) verdict.message += ` ${explanation}`;
+  }
   return verdict;
 }
 
-/** The first mutant whose answers match the student's on every failing case that returned a value. */
+/**
+ * The first mutant whose answers match the student's on every failing case that returned a
+ * value, where at least one of those cases compares continuous values that tell the mutant
+ * apart from the reference.
+ */
 function diagnose(item: Item, exp: ExpectedItem, verdicts: CaseVerdict[]): string | undefined {
   const failing = verdicts.map((v, i) => ({ v, e: exp.cases[i] })).filter(({ v }) => v.status !== 'passed' && v.value !== undefined);
   if (failing.length === 0) return undefined;
   for (const id of Object.keys(exp.diagnoses)) {
-    const matches = failing.every(({ v, e }) => {
+    const target = (e: ExpectedCase) => {
       const answer = e.mutants[id]?.value;
-      const target = answer && item.check === 'forward' ? pick(answer, item.outputs) : answer;
-      return target !== undefined && compareValues(target, v.value, item.tolerance).ok;
+      return answer && item.check === 'forward' ? pick(answer, item.outputs) : answer;
+    };
+    const matches = failing.every(({ v, e }) => {
+      const t = target(e);
+      return t !== undefined && compareValues(t, v.value, item.tolerance).ok;
     });
-    if (matches) return exp.diagnoses[id].diagnosis;
+    const evidence = failing.some(({ e }) => {
+      const t = target(e);
+      return t !== undefined && hasContinuous(t) && !compareValues(item.check === 'forward' ? pick(e.outputs, item.outputs) : e.grads!, t, item.tolerance).ok;
+    });
+    if (matches && evidence) return id;
   }
   return undefined;
 }
 
-export async function gradeItem(proc: StudentProcess, item: Item, exp: ExpectedItem): Promise<ItemResult> {
+/**
+ * Grades one item, case by case, each call within its budget (see budgets.ts). After a case
+ * runs out of time, the functions the item runs are known to be slow: the item's other cases
+ * are not run, and later items that run them get a short budget.
+ */
+export async function gradeItem(proc: StudentProcess, item: Item, exp: ExpectedItem, slow = new SlowFunctions()): Promise<ItemResult> {
   const started = Date.now();
   const deadline = started + item.timeout * 1000;
+  const exercises = exp.exercises ?? [];
   const verdicts: CaseVerdict[] = [];
-  for (const e of exp.cases) verdicts.push(await gradeCase(proc, item, e, deadline));
+  let ranOut: string | undefined;
+  for (const e of exp.cases) {
+    if (ranOut) {
+      verdicts.push({ label: e.label, status: 'timed_out', message: `not run: case "${ranOut}" of this item already ran out of time` });
+      continue;
+    }
+    const budget = slow.budget(exercises, e.ms, callBudget(e.ms, item.timeout * 1000));
+    const v = await gradeCase(proc, item, e, deadline, budget);
+    verdicts.push(v);
+    if (v.status === 'timed_out') {
+      ranOut = e.label;
+      if (!budget.short) slow.record(exercises, item.id);
+    }
+  }
   const passed = verdicts.filter((v) => v.status === 'passed').length;
   const total = verdicts.length;
   const fraction = item.scoring === 'proportional' ? passed / total : passed === total ? 1 : 0;
@@ -141,7 +183,8 @@ export async function gradeItem(proc: StudentProcess, item: Item, exp: ExpectedI
     : total > 1 && !sameEverywhere
       ? `case "${firstFailure.label}" (${total - passed} of ${total} failed): ${firstFailure.message}`
       : firstFailure.message;
-  const diagnosis = firstFailure ? diagnose(item, exp, verdicts) : undefined;
+  const diagnosedBy = firstFailure ? diagnose(item, exp, verdicts) : undefined;
+  const diagnosis = diagnosedBy && exp.diagnoses[diagnosedBy].diagnosis;
   const figures = figuresOf(item, exp, verdicts);
   return {
     id: item.id,
@@ -152,9 +195,10 @@ export async function gradeItem(proc: StudentProcess, item: Item, exp: ExpectedI
     message,
     ...(firstFailure && WRONG_ANSWER.has(firstFailure.status) && item.hints.length ? { hint: item.hints.join(' ') } : {}),
     ...(diagnosis ? { diagnosis } : {}),
+    ...(diagnosedBy ? { diagnosed_by: diagnosedBy } : {}),
     visibility: item.visibility,
     duration_ms: Date.now() - started,
-    cases: verdicts.map(({ label, status, message: m }) => ({ label, status, message: m })),
+    cases: verdicts.map(({ label, status, message: m, value }) => ({ label, status, message: m, ...(status !== 'passed' && value ? { value_digest: valueDigest(value) } : {}) })),
     ...(figures.length ? { figures } : {}),
   };
 }
@@ -171,6 +215,28 @@ function figuresOf(item: Item, exp: ExpectedItem, verdicts: CaseVerdict[]): NonN
   return svg ? [{ name: `${item.id}.${output}.svg`, title: title ?? item.title, svg }] : [];
 }
 
+/**
+ * A diagnosis stands only where the student matches its mistake on every item the mistake
+ * changes (of those graded here): a forward that is right cannot have the mistake "your
+ * cross-entropy is the sum over the batch", whatever its backward matched.
+ */
+export function consistentDiagnoses(items: ItemResult[], expected: ExpectedBundle): ItemResult[] {
+  const byId = new Map(items.map((r) => [r.id, r]));
+  const holds = (mutant: string, loses: string[]) =>
+    loses.every((id) => {
+      const r = byId.get(id);
+      if (!r) return true; // not graded here (a hidden item in a release)
+      if (r.status === 'passed') return false;
+      return !(mutant in (expected.items[id]?.diagnoses ?? {})) || r.diagnosed_by === mutant;
+    });
+  return items.map((r) => {
+    const loses = r.diagnosed_by ? expected.items[r.id]?.diagnoses[r.diagnosed_by]?.loses : undefined;
+    if (!r.diagnosed_by || !loses || holds(r.diagnosed_by, loses)) return r;
+    const { diagnosis: _d, diagnosed_by: _m, ...rest } = r;
+    return rest;
+  });
+}
+
 function zeroItem(item: Item, status: Status, message: string): ItemResult {
   return { id: item.id, title: item.title, score: 0, max_score: item.points, status, message, visibility: item.visibility, duration_ms: 0, cases: [] };
 }
@@ -184,9 +250,10 @@ export class LabSession {
   /** The items this session grades: those with expected values (a release ships visible ones). */
   readonly items: Item[];
   private readonly proc?: StudentProcess;
-  private readonly buildProblem?: { status: 'syntax_error' | 'forbidden_import'; message: string; notes: string[] };
+  private readonly buildProblem?: { status: 'syntax_error' | 'forbidden_import' | 'forbidden_link'; message: string; notes: string[] };
   private readonly notes: string[] = [];
   private readonly graded: ItemResult[] = [];
+  private readonly slow = new SlowFunctions();
 
   constructor(
     readonly lab: Lab,
@@ -195,23 +262,27 @@ export class LabSession {
     this.items = lab.rubric.items.filter((it) => it.id in opts.expected.items);
     const built = buildModules(opts.root, opts.tree, lab.files, lab.opsFile);
     if (built.problems.length) {
-      const first = built.problems[0];
+      // What could reach the reference decides the lab's status, before any syntax error.
+      const first = built.problems.find((p) => p.kind === 'forbidden_link') ?? built.problems.find((p) => p.kind === 'forbidden_import') ?? built.problems[0];
       const where = first.line ? `${first.file}:${first.line}:${first.column}` : first.file;
       this.buildProblem = {
-        status: first.kind === 'forbidden_import' ? 'forbidden_import' : 'syntax_error',
+        status: first.kind === 'forbidden_link' || first.kind === 'forbidden_import' ? first.kind : 'syntax_error',
         message: first.kind === 'syntax' ? `syntax error at ${where}: ${first.message}` : first.message,
         notes: built.problems.map((p) => (p.line ? `${p.file}:${p.line}:${p.column} ${p.message}` : p.message)),
       };
       return;
     }
     if (opts.typecheck) this.notes = typeErrors(opts.root, opts.tree, lab.files);
-    this.proc = new StudentProcess(built.modules, { sandbox: opts.sandbox, memoryMb: opts.memoryMb ?? DEFAULT_MEMORY_MB });
+    const load = loadBudget(opts.expected.load_ms, opts.budgets);
+    this.proc = new StudentProcess(built.modules, { sandbox: opts.sandbox, memoryMb: opts.memoryMb ?? DEFAULT_MEMORY_MB, loadTimeoutMs: load.ms, loadTimeoutWhy: load.why });
   }
 
   async grade(item: Item): Promise<ItemResult> {
     const r = this.proc
-      ? await gradeItem(this.proc, item, this.opts.expected.items[item.id])
+      ? await gradeItem(this.proc, item, this.opts.expected.items[item.id], this.slow)
       : zeroItem(item, this.buildProblem!.status, this.buildProblem!.message);
+    const loadProblem = this.proc?.loadProblem;
+    if (loadProblem?.status === 'timed_out' && this.opts.budgets) this.opts.budgets.neverLoaded ??= `lab ${this.lab.name}`;
     this.graded.push(r);
     this.opts.onItem?.(r);
     return r;
@@ -220,7 +291,7 @@ export class LabSession {
   /** The lab's result from the items graded so far, in rubric order. */
   result(): LabResult {
     const order = new Map(this.items.map((it, i) => [it.id, i]));
-    const items = [...this.graded].sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
+    const items = consistentDiagnoses([...this.graded].sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0)), this.opts.expected);
     const loadError = items.find((r) => r.status === 'load_error');
     const status = this.buildProblem ? this.buildProblem.status : loadError ? 'load_error' : 'graded';
     return {
@@ -265,9 +336,14 @@ export interface GradeOptions {
   onLab?: (lab: string) => void;
 }
 
-/** The submission's labs/** over the harness's, so a missing file grades as the stub. */
+/**
+ * The submission's labs/** over the harness's, so a missing file grades as the stub. The
+ * submission's files are read without following links (see `submissionFiles`): a file reached
+ * through one is refused, reported as `forbidden_link`, and never replaced by the stub. This
+ * holds when the submission is the graders' own checkout too (a student's release).
+ */
 export function submissionTree(root: string, submission: string): SourceTree {
-  return path.resolve(submission) === path.resolve(root) ? directoryTree(root) : overlay(directoryTree(submission), directoryTree(root));
+  return path.resolve(submission) === path.resolve(root) ? submissionFiles(root) : overlay(submissionFiles(submission), directoryTree(root));
 }
 
 /** Grades every selected lab of one submission. */
@@ -277,11 +353,12 @@ export async function gradeSubmission(opts: GradeOptions): Promise<Results> {
   const sandbox = resolveSandbox(opts.sandbox ?? 'auto');
   const tree = submissionTree(root, submission);
   const labs: LabResult[] = [];
+  const budgets: SubmissionBudgets = {};
   for (const name of selectLabs(root, opts.labs)) {
     opts.onLab?.(name);
     const lab = loadLab(root, name);
     const expected = await expectedFor(root, lab);
-    labs.push(await gradeLab(lab, { root, tree, sandbox, memoryMb: opts.memoryMb, expected, typecheck: opts.typecheck, onItem: (r) => opts.onItem?.(name, r) }));
+    labs.push(await gradeLab(lab, { root, tree, sandbox, memoryMb: opts.memoryMb, expected, typecheck: opts.typecheck, budgets, onItem: (r) => opts.onItem?.(name, r) }));
   }
   return {
     format: RESULTS_FORMAT,

@@ -18,7 +18,8 @@ export interface CallFailure {
   message: string;
 }
 
-export type CallResult = { ok: true; value: Values; mutated: string[] } | { ok: false; failure: CallFailure };
+/** `ms`: how long the call ran in the student process, by its own clock (trust it only for trusted code). */
+export type CallResult = { ok: true; value: Values; mutated: string[]; ms: number } | { ok: false; failure: CallFailure };
 export type BatchResult = { ok: true; values: Values[] } | { ok: false; failure: CallFailure };
 
 export interface CallRequest {
@@ -33,8 +34,15 @@ export interface HostOptions {
   sandbox: SandboxMode;
   /** Heap cap (--max-old-space-size); the whole process may use this plus 256 MB. */
   memoryMb: number;
-  /** Time allowed for starting and loading the lab, in ms. */
+  /** Time allowed for starting and loading the lab, in ms, and why it is that (for the message). */
   loadTimeoutMs?: number;
+  loadTimeoutWhy?: string;
+  /**
+   * Whether the code is the harness's own (the reference, a mutant): only then is a failure to
+   * load the ops glue a bug of the grader. Default: true for sandbox `none`, false otherwise.
+   * Nothing the student process says decides whose fault a failure is.
+   */
+  trusted?: boolean;
 }
 
 interface ChildError {
@@ -43,7 +51,6 @@ interface ChildError {
   stack: string;
   notImplemented?: boolean;
   missingExport?: string[];
-  harness?: boolean;
 }
 
 /** Keeps the last `limit` characters of a stream (student output can be a flood). */
@@ -58,15 +65,27 @@ class Tail {
   }
 }
 
-const OOM = /heap out of memory|allocation failed|Invalid (typed )?array length|out of memory/i;
+/** How much student text (a message, a name, a stack) the grader keeps from one reply. */
+export const MAX_STUDENT_TEXT = 2000;
 
-/** Resident memory of a process and its descendants, in MB (Linux; 0 where /proc is absent). */
-function treeRssMb(pid: number): number {
+/** Student text cut to `limit` characters, saying how much was cut. */
+export function boundText(text: unknown, limit = MAX_STUDENT_TEXT): string {
+  const s = typeof text === 'string' ? text : String(text);
+  return s.length <= limit ? s : `${s.slice(0, limit)}… (${s.length - limit} more characters)`;
+}
+
+/**
+ * Memory of a process and its descendants, in MB (Linux; 0 where /proc is absent): the
+ * resident size now, or its high-water mark (`VmHWM`), which a sample taken after a short
+ * spike still sees.
+ */
+function treeRssMb(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
   let kb = 0;
+  const pattern = new RegExp(`${field}:\\s+(\\d+)`);
   const visit = (p: number, depth: number) => {
     try {
       const status = fs.readFileSync(`/proc/${p}/status`, 'utf8');
-      kb += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      kb += Number(pattern.exec(status)?.[1] ?? 0);
       if (depth > 3) return;
       for (const c of fs.readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').split(/\s+/).filter(Boolean)) visit(Number(c), depth + 1);
     } catch {
@@ -77,12 +96,18 @@ function treeRssMb(pid: number): number {
   return kb / 1024;
 }
 
-function describeThrow(e: ChildError): CallFailure {
-  if (e.missingExport) return { status: 'missing_export', message: `your lab does not export ${e.missingExport.join(', ')}` };
-  if (e.notImplemented) return { status: 'not_implemented', message: e.message };
-  const where = firstStudentFrame(e.stack);
-  if (OOM.test(e.message)) return { status: 'out_of_memory', message: `${e.name}: ${e.message}${where}` };
-  return { status: 'threw', message: `${e.name}: ${e.message}${where}` };
+/**
+ * What a thrown error says, as the student's outcome. Every field came from the student
+ * process, so none of them can make it anything but the student's own failure, and each is
+ * bounded: a status that needs evidence (out of memory) comes from what the grader saw.
+ */
+function describeThrow(raw: unknown): CallFailure {
+  const e = (raw ?? {}) as Partial<ChildError>;
+  const name = boundText(e.name ?? 'Error', 100);
+  const message = boundText(e.message ?? '');
+  if (Array.isArray(e.missingExport)) return { status: 'missing_export', message: `your lab does not export ${boundText(e.missingExport.map(String).join(', '), 300)}` };
+  if (e.notImplemented === true) return { status: 'not_implemented', message };
+  return { status: 'threw', message: `${name}: ${message}${firstStudentFrame(String(e.stack ?? ''))}` };
 }
 
 /** " (labs/activations/activations.ts:12:9)" from a stack trace, when the error came from lab code. */
@@ -98,6 +123,7 @@ interface Reply {
   value?: unknown;
   values?: unknown;
   mutated?: string[];
+  ms?: number;
   exports?: string[];
   error?: ChildError;
 }
@@ -129,10 +155,26 @@ function hold(child: ChildProcess, busy: boolean): void {
 }
 
 interface Pending {
-  /** The call this waits for; replies to anything else are ignored. */
+  /** The request this waits for, and the reply types that answer it; anything else is ignored. */
   id?: number;
+  accepts: ReadonlySet<string>;
   resolve: (msg: Reply) => void;
 }
+
+/** The replies that answer each request (see child.cjs); `ready` is sent before any lab code runs. */
+const ANSWERS: Record<string, ReadonlySet<string>> = {
+  ready: new Set(['ready']),
+  load: new Set(['loaded', 'load_failed']),
+  call: new Set(['result', 'failed']),
+  calls: new Set(['results', 'failed']),
+};
+
+function isReply(m: unknown): m is Reply {
+  return m !== null && typeof m === 'object' && typeof (m as Reply).type === 'string';
+}
+
+/** Time for starting the process and loading the lab, when no budget is given. */
+export const DEFAULT_LOAD_TIMEOUT_MS = 10000;
 
 export class StudentProcess {
   private child?: ChildProcess;
@@ -143,6 +185,8 @@ export class StudentProcess {
   private stdout = new Tail();
   private stderr = new Tail();
   private killedFor?: FailureStatus;
+  /** The most memory the current process was seen using, in MB. */
+  private peakMb = 0;
   private nextId = 1;
   /** How many processes were started (for tests and reports). */
   starts = 0;
@@ -160,16 +204,31 @@ export class StudentProcess {
   async call(req: CallRequest, timeoutMs: number): Promise<CallResult> {
     const reply = await this.exchange({ type: 'call', ...req }, timeoutMs);
     if ('failure' in reply) return { ok: false, failure: reply.failure };
-    if (reply.type === 'failed') return { ok: false, failure: describeThrow(reply.error as ChildError) };
-    return { ok: true, value: reply.value as Values, mutated: (reply.mutated as string[]) ?? [] };
+    if (reply.type === 'failed') return { ok: false, failure: describeThrow(reply.error) };
+    const mutated = Array.isArray(reply.mutated) ? reply.mutated.filter((k): k is string => typeof k === 'string' && k in req.inputs) : [];
+    return { ok: true, value: reply.value as Values, mutated, ms: typeof reply.ms === 'number' ? reply.ms : NaN };
   }
 
   /** Runs one stage on many input sets in one round trip (finite differences). */
   async callMany(op: string, stage: 'forward' | 'backward', batch: Array<Omit<CallRequest, 'op' | 'stage'>>, timeoutMs: number): Promise<BatchResult> {
     const reply = await this.exchange({ type: 'calls', op, stage, batch }, timeoutMs);
     if ('failure' in reply) return { ok: false, failure: reply.failure };
-    if (reply.type === 'failed') return { ok: false, failure: describeThrow(reply.error as ChildError) };
+    if (reply.type === 'failed') return { ok: false, failure: describeThrow(reply.error) };
+    if (!Array.isArray(reply.values) || reply.values.length !== batch.length) {
+      this.kill();
+      return { ok: false, failure: { status: 'crashed', message: `the student process answered ${batch.length} calls with ${Array.isArray(reply.values) ? reply.values.length : 'no'} values` } };
+    }
     return { ok: true, values: reply.values as Values[] };
+  }
+
+  /** Starts the process and loads the lab, if that is not done yet (a failure is kept for every later call). */
+  async ready(timeoutMs: number): Promise<CallFailure | undefined> {
+    return this.loadFailure ?? (await this.ensureStarted(timeoutMs));
+  }
+
+  /** Why loading failed, if it did (for example `timed_out`: the lab never finished loading). */
+  get loadProblem(): CallFailure | undefined {
+    return this.loadFailure;
   }
 
   async close(): Promise<void> {
@@ -187,17 +246,17 @@ export class StudentProcess {
   }
 
   private async exchange(msg: Record<string, unknown>, timeoutMs: number): Promise<Reply | { failure: CallFailure }> {
-    const started = Date.now();
     if (this.loadFailure) return { failure: this.loadFailure };
     const startFailure = await this.ensureStarted(timeoutMs);
     if (startFailure) return { failure: startFailure };
-    const remaining = timeoutMs - (Date.now() - started);
-    if (remaining <= 0) return { failure: { status: 'timed_out', message: `did not finish within ${formatSeconds(timeoutMs)}` } };
-    const id = this.nextId++;
-    return this.await({ ...msg, id }, remaining, timeoutMs);
+    // Starting a fresh process (after a timeout or a crash) is the grader's time, not the call's.
+    return this.await({ ...msg, id: this.nextId++ }, timeoutMs, timeoutMs);
   }
 
-  /** Sends `msg` (if any) and waits for the next reply, the deadline, or the process's end. */
+  /**
+   * Sends `msg` (if any; else waits for `ready`) and waits for its reply, the deadline, or the
+   * process's end. Only a reply of a type that answers `msg`, carrying its id, counts.
+   */
   private await(msg: Record<string, unknown> | undefined, ms: number, budgetMs: number): Promise<Reply | { failure: CallFailure }> {
     const child = this.child!;
     return new Promise((resolve) => {
@@ -218,7 +277,9 @@ export class StudentProcess {
       }, ms);
       const limitMb = this.options.memoryMb + 256;
       const watch = setInterval(() => {
-        if (child.pid && treeRssMb(child.pid) > limitMb) {
+        if (!child.pid) return;
+        this.peakMb = Math.max(this.peakMb, treeRssMb(child.pid, 'VmHWM'));
+        if (treeRssMb(child.pid) > limitMb) {
           this.kill('out_of_memory');
           finish({ failure: { status: 'out_of_memory', message: `used more than ${limitMb} MB of memory; the process was stopped` } });
         }
@@ -230,14 +291,20 @@ export class StudentProcess {
       };
       child.once('exit', onExit);
       hold(child, true);
-      this.pending = { id: msg?.id as number | undefined, resolve: finish };
+      this.pending = { id: msg?.id as number | undefined, accepts: ANSWERS[(msg?.type as string) ?? 'ready'], resolve: finish };
       if (msg) child.send(msg, (err) => err && finish({ failure: { status: 'crashed', message: `the student process stopped accepting calls (${err.message})` } }));
     });
   }
 
+  /**
+   * Why the process ended, from what the grader saw: out of memory only when the grader stopped
+   * it for its size, or V8's abort (SIGABRT) came after the process was seen using at least
+   * half its heap cap. What the process printed is quoted, never believed.
+   */
   private exitFailure(code: number | null, signal: string | null): CallFailure {
     const out = this.stderr.toString();
-    if (this.killedFor === 'out_of_memory' || OOM.test(out)) {
+    const aborted = signal === 'SIGABRT' || signal === 'SIGTRAP' || code === 134 || code === 133;
+    if (this.killedFor === 'out_of_memory' || (aborted && this.peakMb >= this.options.memoryMb / 2)) {
       return { status: 'out_of_memory', message: `ran out of memory (heap capped at ${this.options.memoryMb} MB)` };
     }
     const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
@@ -248,13 +315,14 @@ export class StudentProcess {
 
   private ensureStarted(timeoutMs: number): Promise<CallFailure | undefined> {
     if (this.child) return Promise.resolve(undefined);
-    this.starting ??= this.start(Math.max(timeoutMs, this.options.loadTimeoutMs ?? 10000));
+    this.starting ??= this.start(this.options.loadTimeoutMs ?? Math.max(timeoutMs, DEFAULT_LOAD_TIMEOUT_MS));
     return this.starting;
   }
 
   private async start(timeoutMs: number): Promise<CallFailure | undefined> {
     this.starts++;
     this.killedFor = undefined;
+    this.peakMb = 0;
     this.stdout = new Tail();
     this.stderr = new Tail();
     const child = startChild(this.options.sandbox, this.options.memoryMb);
@@ -262,24 +330,27 @@ export class StudentProcess {
     track(child);
     child.stdout?.on('data', (d) => this.stdout.push(d));
     child.stderr?.on('data', (d) => this.stderr.push(d));
-    child.on('message', (m: Reply) => {
-      if (this.pending && (this.pending.id === undefined || this.pending.id === m.id)) this.pending.resolve(m);
+    child.on('message', (m: unknown) => {
+      const p = this.pending;
+      if (p && isReply(m) && p.accepts.has(m.type) && m.id === p.id) p.resolve(m);
     });
     child.on('error', () => {
       /* reported through 'exit' */
     });
     const ready = await this.await(undefined, timeoutMs, timeoutMs);
     if ('failure' in ready) return (this.loadFailure = { ...ready.failure, status: ready.failure.status === 'timed_out' ? 'timed_out' : 'crashed', message: `the student process did not start: ${ready.failure.message}` });
-    const loaded = await this.await({ type: 'load', ...this.modules }, timeoutMs, timeoutMs);
+    const loaded = await this.await({ type: 'load', id: this.nextId++, ...this.modules }, timeoutMs, timeoutMs);
     if ('failure' in loaded) {
-      this.loadFailure = { ...loaded.failure, message: `while loading your lab: ${loaded.failure.message}` };
+      const why = loaded.failure.status === 'timed_out' && this.options.loadTimeoutWhy ? ` (the load budget: ${this.options.loadTimeoutWhy})` : '';
+      this.loadFailure = { ...loaded.failure, message: `while loading your lab: ${loaded.failure.message}${why}` };
       return this.loadFailure;
     }
     if (loaded.type === 'load_failed') {
-      const e = loaded.error as ChildError;
+      const e = (loaded.error ?? {}) as Partial<ChildError>;
       this.kill();
-      if (e.harness) throw new Error(`grader bug: the ops glue failed to load: ${e.stack || e.message}`);
-      this.loadFailure = { status: 'load_error', message: `your lab fails while loading: ${e.name}: ${e.message}${firstStudentFrame(e.stack)}` };
+      const trusted = this.options.trusted ?? this.options.sandbox === 'none';
+      if (trusted && (loaded as { stage?: unknown }).stage === 'ops') throw new Error(`grader bug: the ops glue failed to load: ${e.stack || e.message}`);
+      this.loadFailure = { status: 'load_error', message: `your lab fails while loading: ${boundText(e.name ?? 'Error', 100)}: ${boundText(e.message ?? '')}${firstStudentFrame(String(e.stack ?? ''))}` };
       return this.loadFailure;
     }
     return undefined;
@@ -291,5 +362,6 @@ function lastLines(text: string, n: number): string {
 }
 
 export function formatSeconds(ms: number): string {
-  return ms >= 1000 ? `${Number((ms / 1000).toFixed(1))} s` : `${Math.round(ms)} ms`;
+  if (ms >= 1000) return `${Number((ms / 1000).toFixed(1))} s`;
+  return ms >= 10 ? `${Math.round(ms)} ms` : `${Number(ms.toFixed(ms >= 1 ? 1 : 2))} ms`;
 }

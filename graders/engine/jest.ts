@@ -15,11 +15,14 @@ import { loadLab } from './labs';
 import { formatTable } from './report';
 import { RESULTS_FORMAT, RESULTS_VERSION, ItemResult } from './results';
 import { resolveSandbox, SandboxRequest } from './sandbox';
+import { forTerminal } from './text';
 
 const HARNESS_ROOT = path.resolve(__dirname, '..', '..');
 
+/** Jest prints the message in the student's terminal (and CI log): it quotes what their code threw. */
 class ItemFailed extends Error {
-  constructor(message: string) {
+  constructor(feedback: string) {
+    const message = forTerminal(feedback);
     super(message);
     this.name = 'ItemFailed';
     this.stack = `${this.name}: ${message}`; // the message is the feedback; a stack would be noise

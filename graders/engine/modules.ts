@@ -22,8 +22,14 @@ export interface SourceTree {
   read(rel: string): string | undefined;
   /** Where `rel` comes from, for messages. */
   origin(rel: string): string;
+  /**
+   * Why `rel` is there but may not be read (a submission's symbolic link), when it is so. A
+   * refused file reads as undefined, and an overlay does not look for it in the trees below.
+   */
+  refusal?(rel: string): string | undefined;
 }
 
+/** A trusted folder (the harness, its reference): symbolic links are followed. */
 export function directoryTree(dir: string, display = dir): SourceTree {
   return {
     read: (rel) => {
@@ -52,25 +58,98 @@ export function mapTree(files: Record<string, string>, display: string): SourceT
   return { read: (rel) => files[rel], origin: (rel) => `${display}:${rel}` };
 }
 
-/** The first tree that has a file wins. */
+/**
+ * A student's folder, of which only `labs/` is read, and only regular files in regular folders:
+ * every symbolic link on the way (`labs` itself, a lab's folder, labs/common, the file) is
+ * refused, wherever it points, even inside labs/, so that no link, chain of links or Windows
+ * junction can lead the graders to the reference or anything else outside the submission. A
+ * file whose real path is not under the folder's real `labs/` is refused as well.
+ */
+export function submissionFiles(dir: string, display = dir): SourceTree {
+  const look = (rel: string) => lookUpSubmissionFile(dir, rel);
+  return {
+    read: (rel) => {
+      const found = look(rel);
+      return found.kind === 'file' ? found.text : undefined;
+    },
+    origin: (rel) => path.join(display, rel),
+    refusal: (rel) => {
+      const found = look(rel);
+      return found.kind === 'refused' ? found.message : undefined;
+    },
+  };
+}
+
+type SubmissionLookup = { kind: 'file'; text: string } | { kind: 'absent' } | { kind: 'refused'; message: string };
+
+/** `labs/...` with plain names only: no `.` or `..` part, no backslash, no `:` (a Windows drive or stream). */
+const LAB_PATH = /^labs(\/(?!\.\.?(?:\/|$))[^/\\:\0]+)+$/;
+
+function lookUpSubmissionFile(dir: string, rel: string): SubmissionLookup {
+  if (!LAB_PATH.test(rel)) return { kind: 'absent' };
+  const parts = rel.split('/');
+  let stat: fs.Stats | undefined;
+  for (let i = 1; i <= parts.length; i++) {
+    const at = parts.slice(0, i).join('/');
+    try {
+      stat = fs.lstatSync(path.join(dir, at));
+    } catch {
+      return { kind: 'absent' };
+    }
+    if (stat.isSymbolicLink()) return { kind: 'refused', message: linkMessage(rel, at) };
+    if (i < parts.length && !stat.isDirectory()) return { kind: 'absent' };
+  }
+  if (!stat?.isFile()) return { kind: 'absent' }; // a folder, a pipe, a device
+  const file = path.join(dir, rel);
+  try {
+    const labs = fs.realpathSync(path.join(dir, 'labs')) + path.sep;
+    if (!fs.realpathSync(file).startsWith(labs)) {
+      return { kind: 'refused', message: `${rel} leads outside labs/ (through a link or junction): lab files must be regular files inside labs/` };
+    }
+    return { kind: 'file', text: fs.readFileSync(file, 'utf8') };
+  } catch {
+    return { kind: 'absent' }; // removed while being read
+  }
+}
+
+function linkMessage(rel: string, link: string): string {
+  return link === rel
+    ? `${rel} is a symbolic link: lab files must be regular files inside labs/ (replace the link with the file itself)`
+    : `${rel} is reached through ${link}, a symbolic link: lab files must be regular files in regular folders inside labs/ (replace the link with the folder itself)`;
+}
+
+/** The first tree that has a file wins; a tree that refuses a file stops the search (no silent fallback). */
 export function overlay(...trees: SourceTree[]): SourceTree {
+  const owner = (rel: string) => trees.find((t) => t.refusal?.(rel) !== undefined || t.read(rel) !== undefined);
   return {
     read: (rel) => {
       for (const t of trees) {
         const text = t.read(rel);
         if (text !== undefined) return text;
+        if (t.refusal?.(rel) !== undefined) return undefined;
       }
       return undefined;
     },
-    origin: (rel) => (trees.find((t) => t.read(rel) !== undefined) ?? trees[0]).origin(rel),
+    origin: (rel) => (owner(rel) ?? trees[0]).origin(rel),
+    refusal: (rel) => {
+      for (const t of trees) {
+        const why = t.refusal?.(rel);
+        if (why !== undefined) return why;
+        if (t.read(rel) !== undefined) return undefined;
+      }
+      return undefined;
+    },
   };
 }
 
 // ----- transpiling ------------------------------------------------------------------------------
 
 export interface SourceDiagnostic {
-  /** A syntax error, a missing file, or an import out of labs/ (which could reach the reference). */
-  kind: 'syntax' | 'missing' | 'forbidden_import';
+  /**
+   * A syntax error, a missing file, an import out of labs/ (which could reach the reference), or
+   * a symbolic link in the submission's labs/ (which could too).
+   */
+  kind: 'syntax' | 'missing' | 'forbidden_import' | 'forbidden_link';
   file: string;
   line: number;
   column: number;
@@ -131,6 +210,38 @@ function requiresOf(js: string): string[] {
   return [...new Set([...js.matchAll(REQUIRE)].map((m) => m[2]))];
 }
 
+interface Specifier {
+  spec: string;
+  line: number;
+  column: number;
+}
+
+/**
+ * Every module a lab file names, where it names it: imports, `export ... from`, `import type`,
+ * `import()`, `require`, `import x = require`, `/// <reference path>`. Read from the source, as
+ * the type-only ones are gone once transpiled.
+ */
+function specifiersOf(text: string): Specifier[] {
+  const info = typescript().preProcessFile(text, true, true);
+  const at = (pos: number) => {
+    const before = text.slice(0, pos);
+    return { line: before.split('\n').length, column: pos - before.lastIndexOf('\n') };
+  };
+  const referenced = info.referencedFiles.map((f) => ({ ...f, fileName: /^[./\\]|^[a-zA-Z]:/.test(f.fileName) ? f.fileName : `./${f.fileName}` }));
+  return [...info.importedFiles, ...referenced].sort((a, b) => a.pos - b.pos).map((f) => ({ spec: f.fileName, ...at(f.pos) }));
+}
+
+/** Whether a specifier written in the lab file `rel` names a file outside labs/: `../..` away, or an absolute path. */
+function leavesLabs(rel: string, spec: string): boolean {
+  if (/^(?:[/\\]|[a-zA-Z]:|file:)/.test(spec) || (spec.startsWith('.') && spec.includes('\\'))) return true;
+  return spec.startsWith('.') && !path.posix.normalize(path.posix.join(path.posix.dirname(rel), spec)).startsWith('labs/');
+}
+
+function forbiddenImport(rel: string, spec: string, line = 0, column = 0): SourceDiagnostic {
+  const how = spec.includes('\\') ? " (write import paths with '/')" : '';
+  return { kind: 'forbidden_import', file: rel, line, column, message: `${rel} imports '${spec}': lab code may import only files under labs/${how}` };
+}
+
 const packageClosures = new Map<string, { files: Record<string, string>; resolutions: Record<string, Record<string, string>>; entry: string }>();
 
 /** A package's CommonJS files and their own imports, read from the harness's node_modules. */
@@ -182,6 +293,7 @@ export function buildModules(harnessRoot: string, tree: SourceTree, entries: str
     const file = path.join(harnessRoot, rel);
     return fs.existsSync(file) && fs.statSync(file).isFile() ? fs.readFileSync(file, 'utf8') : undefined;
   };
+  const refusal = (rel: string): string | undefined => (rel.startsWith('labs/') ? tree.refusal?.(rel) : undefined);
   const queue = [...entries, opsRel];
   const seen = new Set<string>();
   while (queue.length) {
@@ -191,26 +303,38 @@ export function buildModules(harnessRoot: string, tree: SourceTree, entries: str
     const v = `${VIRTUAL_ROOT}/${rel}`;
     const text = readRel(rel);
     if (text === undefined) {
-      problems.push({ kind: 'missing', file: rel, line: 0, column: 0, message: `missing file ${rel}` });
+      const refused = refusal(rel);
+      problems.push({ kind: refused === undefined ? 'missing' : 'forbidden_link', file: rel, line: 0, column: 0, message: refused ?? `missing file ${rel}` });
       continue;
+    }
+    const isLab = rel.startsWith('labs/');
+    const forbidden = new Set<string>();
+    if (isLab && /\.[cm]?[jt]s$/.test(rel)) {
+      for (const s of specifiersOf(text)) {
+        if (!leavesLabs(rel, s.spec) || forbidden.has(s.spec)) continue;
+        forbidden.add(s.spec);
+        problems.push(forbiddenImport(rel, s.spec, s.line, s.column));
+      }
     }
     let js = text;
     if (rel.endsWith('.ts')) {
       const out = transpile(rel, text);
       js = out.js;
-      if (rel.startsWith('labs/')) problems.push(...out.diagnostics);
+      if (isLab) problems.push(...out.diagnostics);
     }
     files[v] = js;
     resolutions[v] = {};
     if (rel.endsWith('.json')) continue;
     for (const spec of requiresOf(js)) {
+      if (isLab && leavesLabs(rel, spec)) {
+        // Found in the source already, with its line (an escaped string reads differently here).
+        if (forbidden.size === 0) problems.push(forbiddenImport(rel, spec));
+        continue;
+      }
       if (spec.startsWith('.')) {
         const base = path.posix.normalize(path.posix.join(path.posix.dirname(rel), spec));
-        if (rel.startsWith('labs/') && !base.startsWith('labs/')) {
-          problems.push({ kind: 'forbidden_import', file: rel, line: 0, column: 0, message: `${rel} imports '${spec}': lab code may import only files under labs/` });
-          continue;
-        }
-        const found = EXTENSIONS.map((ext) => base + ext).find((c) => readRel(c) !== undefined);
+        // A refused file is taken too, so that reading it reports the link.
+        const found = EXTENSIONS.map((ext) => base + ext).find((c) => readRel(c) !== undefined) ?? EXTENSIONS.map((ext) => base + ext).find((c) => refusal(c) !== undefined);
         if (found) {
           resolutions[v][spec] = `${VIRTUAL_ROOT}/${found}`;
           queue.push(found);

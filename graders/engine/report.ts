@@ -1,11 +1,14 @@
 /**
  * Results rendered for people: the score table a student sees in a terminal, and the same
  * feedback as Markdown (feedback files, CI job summaries). Pure functions of the results.
+ * Messages and notes hold student text (thrown errors, file names): every text field goes
+ * through text.ts for its medium.
  *
  * Views: `student` shows what the items' visibility allows (hidden items only as a count,
  * after_due_date items once the lab's due date has passed); `instructor` shows everything.
  */
 import type { ItemResult, LabResult, Results } from './results';
+import { forMarkdown, forMarkdownCell, forMarkdownCode, forTerminal, forWorkflowLog } from './text';
 
 export type View = 'student' | 'instructor';
 
@@ -49,34 +52,35 @@ function wrap(text: string, width: number, indent: string): string[] {
   return lines;
 }
 
-/** The terminal score table. */
+/** The terminal score table. Safe to print in a CI log: no line of it starts a workflow command. */
 export function formatTable(results: Results, opts: ReportOptions): string {
   const out: string[] = [];
   const width = opts.width ?? 100;
   const c = opts.color;
+  const line = (text: string) => forTerminal(text, { lines: false });
   for (const lab of results.labs) {
     const shown = lab.items.filter((i) => isShown(i, lab, opts));
     const hidden = lab.items.filter((i) => !isShown(i, lab, opts));
     const score = opts.view === 'student' ? sumOf(shown) : { score: lab.score, max_score: lab.max_score };
-    const idWidth = Math.max(4, ...shown.map((i) => i.id.length));
-    const titleWidth = Math.max(5, ...shown.map((i) => i.title.length));
-    out.push(paint(c, 1, `${lab.lab} · ${lab.title}`) + `  ${formatPoints(score.score)} / ${formatPoints(score.max_score)}`);
-    if (lab.message && lab.status !== 'graded') out.push(paint(c, 31, `  ${lab.status}: ${lab.message}`));
+    const idWidth = Math.max(4, ...shown.map((i) => line(i.id).length));
+    const titleWidth = Math.max(5, ...shown.map((i) => line(i.title).length));
+    out.push(paint(c, 1, `${line(lab.lab)} · ${line(lab.title)}`) + `  ${formatPoints(score.score)} / ${formatPoints(score.max_score)}`);
+    if (lab.message && lab.status !== 'graded') out.push(...wrap(`${lab.status}: ${forTerminal(lab.message)}`, width - 2, '  ').map((l) => paint(c, 31, l)));
     for (const item of shown) {
       const ok = item.status === 'passed';
       const symbol = SYMBOL[item.status] ?? '✗';
       const pts = `${formatPoints(item.score)} / ${formatPoints(item.max_score)}`.padStart(9);
       const status = ok ? '' : `  ${item.status}`;
-      out.push(`  ${paint(c, ok ? 32 : item.score > 0 ? 33 : 31, symbol)} ${item.id.padEnd(idWidth)}  ${item.title.padEnd(titleWidth)} ${pts}${paint(c, 31, status)}`);
+      out.push(`  ${paint(c, ok ? 32 : item.score > 0 ? 33 : 31, symbol)} ${line(item.id).padEnd(idWidth)}  ${line(item.title).padEnd(titleWidth)} ${pts}${paint(c, 31, status)}`);
       if (!ok && lab.status === 'graded') {
         const indent = ' '.repeat(6);
-        out.push(...wrap(item.message, width - 6, indent).map((l) => paint(c, 2, l)));
-        if (item.diagnosis) out.push(...wrap(`diagnosis: ${item.diagnosis}`, width - 6, indent).map((l) => paint(c, 35, l)));
-        if (item.hint) out.push(...wrap(`hint: ${item.hint}`, width - 6, indent).map((l) => paint(c, 36, l)));
+        out.push(...wrap(forTerminal(item.message), width - 6, indent).map((l) => paint(c, 2, l)));
+        if (item.diagnosis) out.push(...wrap(`diagnosis: ${forTerminal(item.diagnosis)}`, width - 6, indent).map((l) => paint(c, 35, l)));
+        if (item.hint) out.push(...wrap(`hint: ${forTerminal(item.hint)}`, width - 6, indent).map((l) => paint(c, 36, l)));
       }
     }
     if (hidden.length) out.push(paint(c, 2, `  + ${hidden.length} hidden item${hidden.length > 1 ? 's' : ''} (${formatPoints(sumOf(hidden).max_score)} points), scored when your work is graded`));
-    for (const note of lab.notes) out.push(...wrap(`note: ${note}`, width - 2, '  ').map((l) => paint(c, 33, l)));
+    for (const note of lab.notes) out.push(...wrap(`note: ${forTerminal(note)}`, width - 2, '  ').map((l) => paint(c, 33, l)));
     out.push('');
   }
   const total = opts.view === 'student' ? sumOf(results.labs.flatMap((l) => l.items.filter((i) => isShown(i, l, opts)))) : results;
@@ -84,7 +88,8 @@ export function formatTable(results: Results, opts: ReportOptions): string {
   const passed = items.filter((i) => i.status === 'passed').length;
   const pct = total.max_score > 0 ? ` (${((100 * total.score) / total.max_score).toFixed(1)}%)` : '';
   out.push(paint(c, 1, `Total: ${formatPoints(total.score)} / ${formatPoints(total.max_score)}${pct}`) + `  ${passed} of ${items.length} items passed`);
-  return out.join('\n');
+  // Wrapping can put any word of a message first on a line: the lines are checked as printed.
+  return forWorkflowLog(out.join('\n'));
 }
 
 function sumOf(items: ItemResult[]): { score: number; max_score: number } {
@@ -92,10 +97,6 @@ function sumOf(items: ItemResult[]): { score: number; max_score: number } {
     score: Math.round(items.reduce((s, i) => s + i.score, 0) * 1e6) / 1e6,
     max_score: Math.round(items.reduce((s, i) => s + i.max_score, 0) * 1e6) / 1e6,
   };
-}
-
-function mdEscape(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
 /** Markdown feedback: a table per lab, then what went wrong for each failed item. */
@@ -107,24 +108,24 @@ export function formatMarkdown(results: Results, opts: ReportOptions): string {
     const shown = lab.items.filter((i) => isShown(i, lab, opts));
     const hidden = lab.items.filter((i) => !isShown(i, lab, opts));
     const score = opts.view === 'student' ? sumOf(shown) : lab;
-    out.push(`## ${lab.lab}: ${lab.title} (${formatPoints(score.score)} / ${formatPoints(score.max_score)})`, '');
-    if (lab.status !== 'graded') out.push(`> **${lab.status}**: ${lab.message}`, '');
+    out.push(`## ${forMarkdownCell(lab.lab)}: ${forMarkdownCell(lab.title)} (${formatPoints(score.score)} / ${formatPoints(score.max_score)})`, '');
+    if (lab.status !== 'graded') out.push(`> **${lab.status}**: ${forMarkdown(lab.message)}`, '');
     out.push('| | Item | Points | Result |', '|---|---|---:|---|');
-    for (const i of shown) out.push(`| ${i.status === 'passed' ? '✅' : '❌'} | ${mdEscape(i.title)} (\`${i.id}\`) | ${formatPoints(i.score)} / ${formatPoints(i.max_score)} | ${i.status} |`);
+    for (const i of shown) out.push(`| ${i.status === 'passed' ? '✅' : '❌'} | ${forMarkdownCell(i.title)} (${forMarkdownCode(i.id, { table: true })}) | ${formatPoints(i.score)} / ${formatPoints(i.max_score)} | ${i.status} |`);
     out.push('');
     if (hidden.length) out.push(`_${hidden.length} hidden item${hidden.length > 1 ? 's' : ''} (${formatPoints(sumOf(hidden).max_score)} points) not shown._`, '');
     const failed = shown.filter((i) => i.status !== 'passed');
     if (failed.length && lab.status === 'graded') {
       for (const i of failed) {
-        out.push(`### ${i.title}`, '', `- **What happened:** ${i.message}`);
-        if (i.diagnosis) out.push(`- **Diagnosis:** ${i.diagnosis}`);
-        if (i.hint) out.push(`- **Hint:** ${i.hint}`);
+        out.push(`### ${forMarkdownCell(i.title)}`, '', `- **What happened:** ${forMarkdown(i.message)}`);
+        if (i.diagnosis) out.push(`- **Diagnosis:** ${forMarkdown(i.diagnosis)}`);
+        if (i.hint) out.push(`- **Hint:** ${forMarkdown(i.hint)}`);
         out.push('');
       }
     }
     const figures = shown.flatMap((i) => i.figures ?? []);
-    if (figures.length) out.push('### Figures', '', ...figures.map((f) => `![${mdEscape(f.title)}](${FIGURES_DIR}/${f.name})`), '');
-    if (lab.notes.length) out.push('Notes:', '', ...lab.notes.map((n) => `- ${n}`), '');
+    if (figures.length) out.push('### Figures', '', ...figures.map((f) => `![${forMarkdownCell(f.title)}](${encodeURI(`${FIGURES_DIR}/${f.name}`).replace(/\(/g, '%28').replace(/\)/g, '%29')})`), '');
+    if (lab.notes.length) out.push('Notes:', '', ...lab.notes.map((n) => `- ${forMarkdown(n)}`), '');
   }
   return out.join('\n');
 }

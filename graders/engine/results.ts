@@ -26,10 +26,12 @@ export const STATUSES = [
   'load_error',
   'syntax_error',
   'forbidden_import',
+  /** The lab's files in the submission go through a symbolic link (which could lead to the reference). */
+  'forbidden_link',
 ] as const;
 export type Status = (typeof STATUSES)[number];
 
-export const LAB_STATUSES = ['graded', 'syntax_error', 'load_error', 'forbidden_import', 'error'] as const;
+export const LAB_STATUSES = ['graded', 'syntax_error', 'load_error', 'forbidden_import', 'forbidden_link', 'error'] as const;
 
 const Score = z.number().nonnegative();
 
@@ -37,6 +39,11 @@ export const CaseResultSchema = z.object({
   label: z.string(),
   status: z.enum(STATUSES),
   message: z.string(),
+  /**
+   * A hash of what the student's code returned on a failing case (see `valueDigest`): equal
+   * digests are bit-identical answers, without keeping the answers themselves.
+   */
+  value_digest: z.string().optional(),
 });
 
 export const ItemResultSchema = z.object({
@@ -48,6 +55,8 @@ export const ItemResultSchema = z.object({
   message: z.string(),
   hint: z.string().optional(),
   diagnosis: z.string().optional(),
+  /** The known mistake (mutant) whose diagnosis this is. */
+  diagnosed_by: z.string().optional(),
   visibility: z.enum(VISIBILITIES),
   duration_ms: z.number().nonnegative(),
   cases: z.array(CaseResultSchema),

@@ -10,6 +10,7 @@
  */
 import { ChildProcess, SpawnOptions, fork, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { InputError } from './errors';
 
@@ -21,9 +22,31 @@ export type SandboxMode = Exclude<SandboxRequest, 'auto'>;
 export const CHILD_SCRIPT = path.join(__dirname, 'host', 'child.cjs');
 const SANDBOX_SCRIPT = '/gradecheck-host/child.cjs';
 
+/**
+ * The permission model's flags, chosen by what the running Node accepts (not by its version):
+ * Node 20 knows only `--experimental-permission`, 22 both, 24 and later only `--permission`.
+ */
+export function permissionFlag(flags: ReadonlySet<string> = process.allowedNodeEnvironmentFlags): string | undefined {
+  if (flags.has('--permission')) return '--permission';
+  if (flags.has('--experimental-permission')) return '--experimental-permission';
+  return undefined;
+}
+
+/**
+ * Whether the permission model of the running Node also governs the network (it then denies
+ * it unless `--allow-net` is given, which we never give): Node 25 and later.
+ */
+export function permissionDeniesNetwork(flags: ReadonlySet<string> = process.allowedNodeEnvironmentFlags): boolean {
+  return flags.has('--allow-net');
+}
+
 function nodeFlags(memoryMb: number, script: string, confined: boolean): string[] {
-  const flags = [`--max-old-space-size=${memoryMb}`, '--enable-source-maps', '--disallow-code-generation-from-strings'];
-  if (confined) flags.push('--experimental-permission', `--allow-fs-read=${script}`, '--disable-warning=ExperimentalWarning');
+  const flags = [`--max-old-space-size=${memoryMb}`, '--enable-source-maps', '--disallow-code-generation-from-strings', '--no-addons'];
+  if (!confined) return flags;
+  const permission = permissionFlag();
+  if (!permission) throw new InputError('sandbox_unavailable', `Node ${process.version} has no permission model; gradecheck needs Node 20.19 or later`);
+  flags.push(permission, `--allow-fs-read=${script}`);
+  if (process.allowedNodeEnvironmentFlags.has('--disable-warning')) flags.push('--disable-warning=ExperimentalWarning');
   return flags;
 }
 
@@ -59,11 +82,57 @@ export function resolveSandbox(request: SandboxRequest): SandboxMode {
   return request;
 }
 
-/** Starts the student process with an IPC channel (structured-clone serialization). */
+/** The uid and gid a confined student process runs as when the grader is root (`nobody`). */
+export const STUDENT_UID = 65534;
+
+/**
+ * The uid (and gid) for student processes when the grader is root: GRADECHECK_STUDENT_UID, for
+ * a TA who gives grading its own user (tests use a throwaway one), else `nobody`.
+ */
+export function studentUid(env: NodeJS.ProcessEnv = process.env): number {
+  const asked = env.GRADECHECK_STUDENT_UID;
+  if (asked === undefined || asked === '') return STUDENT_UID;
+  const uid = Number(asked);
+  if (!Number.isInteger(uid) || uid <= 0 || uid > 4294967294) throw new InputError('sandbox_unavailable', `GRADECHECK_STUDENT_UID must be a positive whole number (a user other than root), not '${asked}'`);
+  return uid;
+}
+
+/** Whether the grader can start the student process as another, unprivileged user. */
+export function dropsPrivileges(): boolean {
+  return typeof process.getuid === 'function' && process.getuid() === 0;
+}
+
+let sharedScript: string | undefined;
+
+/**
+ * The entry script where an unprivileged user can read it: the checkout may sit in a folder
+ * only root can enter (/root), so a copy goes into a fresh root-owned, world-readable folder.
+ */
+function readableScript(): string {
+  if (sharedScript && fs.existsSync(sharedScript)) return sharedScript;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradecheck-host-'));
+  fs.chmodSync(dir, 0o755);
+  const file = path.join(dir, 'child.cjs');
+  fs.writeFileSync(file, fs.readFileSync(CHILD_SCRIPT), { mode: 0o644 });
+  process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  return (sharedScript = file);
+}
+
+/**
+ * Starts the student process with an IPC channel (structured-clone serialization). Confined
+ * modes keep it from signalling any process but its own: bwrap by a pid namespace; the
+ * permission mode, when the grader is root, by running it as another user (`studentUid`), and
+ * everywhere by child.cjs removing the signalling primitives before student code loads.
+ */
 export function startChild(mode: SandboxMode, memoryMb: number): ChildProcess {
   const options: SpawnOptions = { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'advanced', env: {} };
   if (mode === 'bwrap') {
     return spawn('bwrap', [...bwrapArgs(CHILD_SCRIPT), process.execPath, ...nodeFlags(memoryMb, SANDBOX_SCRIPT, true), SANDBOX_SCRIPT], options);
+  }
+  if (mode === 'permission' && dropsPrivileges()) {
+    const script = readableScript();
+    const uid = studentUid();
+    return fork(script, [], { ...options, cwd: path.dirname(script), uid, gid: uid, execArgv: nodeFlags(memoryMb, script, true) } as Parameters<typeof fork>[2]);
   }
   return fork(CHILD_SCRIPT, [], { ...options, execArgv: nodeFlags(memoryMb, CHILD_SCRIPT, mode === 'permission') } as Parameters<typeof fork>[2]);
 }

@@ -14,6 +14,8 @@ import { Lab, loadLab } from './labs';
 import { buildModules, directoryTree, SourceTree } from './modules';
 import type { LabResult } from './results';
 import type { SandboxMode } from './sandbox';
+import { compareValues } from './compare';
+import { Values, hasContinuous, isFloatTensor } from './values';
 
 export interface MutantVerdict {
   id: string;
@@ -58,6 +60,19 @@ async function referenceSelfCheck(root: string, lab: Lab, expected: ExpectedBund
   const proc = new StudentProcess(built.modules, { sandbox: 'none', memoryMb: 2048 });
   const problems: string[] = [];
   try {
+    for (const [index, item] of lab.rubric.items.entries()) {
+      if (item.check !== 'backward') continue;
+      const where = `rubrics/${lab.name}.yaml: items[${index}] (${item.id})`;
+      for (const e of expected.items[item.id].cases) {
+        // Gradients of inner values (an expression's nodes) may have names of their own; but a
+        // gradient under a name that is no input while a float input gets none is misnamed.
+        const strays = Object.keys(e.grads ?? {}).filter((name) => !(name in e.inputs));
+        const without = Object.keys(e.inputs).filter((name) => !(name in (e.grads ?? {})) && (typeof e.inputs[name] === 'number' || isFloatTensor(e.inputs[name])));
+        if (strays.length && without.length) {
+          problems.push(`${where}, case "${e.label}": the backward of op '${item.op}' returns ${strays.map((g) => `'${g}'`).join(', ')}, which ${strays.length > 1 ? 'are' : 'is'} not among its inputs, and no gradient for ${without.map((g) => `'${g}'`).join(', ')}: gradients are named after the inputs they belong to`);
+        }
+      }
+    }
     for (const item of lab.rubric.items.filter((it) => it.check === 'backward' && it.gradcheck.numeric)) {
       for (const [k, e] of expected.items[item.id].cases.entries()) {
         if (item.cases[k].fixture !== undefined) continue; // fixtures sit on kinks and extremes on purpose
@@ -79,6 +94,37 @@ async function referenceSelfCheck(root: string, lab: Lab, expected: ExpectedBund
     }
   } finally {
     await proc.close();
+  }
+  return problems;
+}
+
+/**
+ * For each item and each mutant it names: do the item's cases tell the mutant apart, by
+ * continuous values, from the reference and from the item's other mutants? If not, a
+ * student's answer could match its diagnosis by coincidence. Problems by mutant id.
+ */
+export function indistinctMutants(lab: Lab, expected: ExpectedBundle): Map<string, string[]> {
+  const problems = new Map<string, string[]>();
+  const add = (id: string, text: string) => problems.set(id, [...(problems.get(id) ?? []), text]);
+  for (const item of lab.rubric.items) {
+    const exp = expected.items[item.id];
+    if (!exp) continue;
+    const answer = (e: (typeof exp.cases)[number], id?: string): Values | undefined => {
+      const v = id === undefined ? (item.check === 'forward' ? e.outputs : e.grads) : e.mutants[id]?.value;
+      return v && item.check === 'forward' && item.outputs ? Object.fromEntries(item.outputs.map((o) => [o, v[o]])) : v;
+    };
+    const apart = (a: string | undefined, b: string) =>
+      exp.cases.some((e) => {
+        const x = answer(e, a);
+        const y = answer(e, b);
+        return x !== undefined && y !== undefined && hasContinuous(y) && !compareValues(x, y, item.tolerance).ok;
+      });
+    for (const id of item.mutants) {
+      if (!apart(undefined, id)) add(id, `(item ${item.id}: no case tells ${id} apart from the reference by continuous values, so its diagnosis could be quoted by coincidence)`);
+      for (const other of item.mutants) {
+        if (other !== id && !apart(other, id)) add(id, `(item ${item.id}: no case tells ${id} apart from ${other})`);
+      }
+    }
   }
   return problems;
 }
@@ -107,6 +153,7 @@ export async function validateLab(name: string, opts: ValidateOptions): Promise<
   refProblems.push(...(await referenceSelfCheck(root, lab, expected)));
   const stubProblems = stubResult.items.filter((i) => i.score !== 0 || i.status !== 'not_implemented').map((i) => `${i.id}: ${i.status} (${i.score} points): ${i.message}`);
 
+  const indistinct = indistinctMutants(lab, expected);
   const verdicts = mutants.map((m, k): MutantVerdict => {
     const r = mutantResults[k];
     const lost = r.items.filter((i) => i.score < i.max_score).map((i) => i.id);
@@ -115,6 +162,7 @@ export async function validateLab(name: string, opts: ValidateOptions): Promise<
     const naming = lab.rubric.items.filter((it) => it.mutants.includes(m.id)).map((it) => it.id);
     const undiagnosed = r.items.filter((i) => naming.includes(i.id) && lost.includes(i.id) && i.diagnosis !== m.diagnosis).map((i) => i.id);
     if (!m.loses.some((id) => naming.includes(id))) undiagnosed.push(`(no item in \`loses\` names ${m.id} in its mutants)`);
+    undiagnosed.push(...(indistinct.get(m.id) ?? []));
     return { id: m.id, title: m.title, caught: missed.length === 0 && unexpected.length === 0 && undiagnosed.length === 0, lost, missed, unexpected, undiagnosed, score: r.score };
   });
   const reference = { score: refResult.score, ok: refProblems.length === 0, problems: refProblems };

@@ -4,6 +4,7 @@
  * arrays and records of them. Also its JSON form, which is the oracle's tensor format
  * ({shape, data, dtype?}) with non-finite numbers written as strings.
  */
+import { createHash } from 'crypto';
 
 export type TensorData = Float64Array | Int32Array | Uint8Array;
 export interface TensorValue {
@@ -124,4 +125,40 @@ export function unravel(offset: number, shape: readonly number[]): number[] {
     offset = Math.floor(offset / shape[d]);
   }
   return index;
+}
+
+/**
+ * Whether values hold anything continuous (a number, a float tensor): evidence that tells one
+ * mistake from another. Discrete values (ids, masks, an argmax) coincide too easily.
+ */
+export function hasContinuous(v: Values): boolean {
+  return Object.values(v).some((x) => typeof x === 'number' || isFloatTensor(x) || (isRecord(x) && hasContinuous(x as Values)));
+}
+
+/**
+ * A short hash of values, equal exactly when the values are bit-identical (floats by their
+ * bits, not their printed digits): keys sorted, tensors with their dtype and shape.
+ */
+export function valueDigest(v: Values): string {
+  const h = createHash('sha256');
+  const visit = (x: Value | undefined): void => {
+    if (isTensor(x)) {
+      h.update(`T${dtypeOf(x)}[${x.shape.join(',')}]`);
+      h.update(new Uint8Array(x.data.buffer, x.data.byteOffset, x.data.byteLength));
+    } else if (Array.isArray(x)) {
+      h.update(`A${x.length}`);
+      x.forEach(visit);
+    } else if (isRecord(x)) {
+      const keys = Object.keys(x).sort();
+      h.update(`R${keys.length}`);
+      for (const k of keys) {
+        h.update(`${JSON.stringify(k)}:`);
+        visit(x[k]);
+      }
+    } else if (typeof x === 'number') {
+      h.update(`N${Buffer.from(Float64Array.of(x).buffer).toString('hex')}`);
+    } else h.update(`V${JSON.stringify(x ?? null)}`);
+  };
+  visit(v as Value);
+  return h.digest('hex').slice(0, 24);
 }

@@ -2,10 +2,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { BatchEvent, runBatch } from '../../graders/batch/batch';
 import { parseTimeout } from '../../graders/batch/grade-student';
-import { ProgressState, formatDuration, progressBar, progressLine } from '../../graders/batch/progress';
+import { ProgressState, formatDuration, progressBar, progressLine, studentName } from '../../graders/batch/progress';
 import { parseShard } from '../../graders/batch/shard';
 import { GRADEBOOK_FILE, SUMMARY_FILE } from '../../graders/batch/gradebook';
 import { SANDBOX_MODES } from '../../graders/engine/sandbox';
+import { forTerminal } from '../../graders/engine/text';
 import { CommandIO, CommandSpec, UsageError, choiceOption, listOption, numberOption, stringOption } from '../command';
 
 /** Draws progress: a bar redrawn in place on a terminal, else a line per finished student. */
@@ -42,7 +43,7 @@ function progressView(io: CommandIO) {
         state.now = Date.now();
         state.running = state.running.filter((s) => s !== e.student);
         if (!tty) io.err(progressLine(state, e.record));
-        else if (e.record.status !== 'graded') above(`${e.record.student}: ${e.record.status}${e.record.message ? ` (${e.record.message})` : ''}`);
+        else if (e.record.status !== 'graded') above(`${studentName(e.record.student)}: ${e.record.status}${e.record.message ? ` (${forTerminal(e.record.message, { lines: false })})` : ''}`);
         else redraw();
       }
     },
@@ -58,7 +59,7 @@ export const batch: CommandSpec = {
   summary: 'Grades a folder of submissions (one folder or .zip per student) into a gradebook, feedback per student and a class summary.',
   positionals: [{ name: 'SUBMISSIONS', description: 'folder holding one folder (a repository clone) or .zip per student; the name is the student id', required: true }],
   options: {
-    out: { type: 'string', placeholder: 'DIR', description: 'output folder: grades.csv, summary.md, students/<id>/ (required)' },
+    out: { type: 'string', placeholder: 'DIR', description: 'output folder: grades.csv, summary.md, students/<slug>-<hash>/ per student (required)' },
     jobs: { type: 'string', placeholder: 'N', description: 'submissions graded at once (default: the number of cores)' },
     labs: { type: 'string', placeholder: 'a,b', description: 'labs to grade (default: all)' },
     timeout: { type: 'string', placeholder: 'S', description: "each item's time budget in seconds, or `2x` to scale the rubric's (default: the rubric's)" },
@@ -71,10 +72,11 @@ export const batch: CommandSpec = {
   details: [
     'Each submission is graded in isolation (student code in a sandboxed process per lab, with time',
     'and memory limits); a hostile or broken one costs only itself. Only labs/** is taken from a',
-    'submission. Results are written per student as each finishes, signed with a key the student code',
-    'never sees (GRADECHECK_BATCH_KEY, else DIR/.batch-key). Ctrl-C stops cleanly; run again with',
-    '--resume to grade the rest. Exit codes: 0 all graded, 1 the harness failed on some (status',
-    '`error`), 2 bad usage, 130 interrupted. See docs/batch.md.',
+    'submission. A name that is not UTF-8 or holds control characters is shown escaped (\\xFF) and',
+    'noted in the status column. Results are written per student as each finishes, signed with a key',
+    'the student code never sees (GRADECHECK_BATCH_KEY, else DIR/.batch-key). Ctrl-C stops cleanly;',
+    'run again with --resume to grade the rest. Exit codes: 0 all graded, 1 the harness failed on some',
+    '(status `error`), 2 bad usage, 130 interrupted. See docs/batch.md.',
   ].join('\n'),
   async run(args, io) {
     const submissions = path.resolve(io.cwd, args.positionals[0]);
@@ -125,7 +127,7 @@ export const batch: CommandSpec = {
     }
 
     const rel = (p: string) => (path.relative(io.cwd, p).startsWith('..') ? p : path.relative(io.cwd, p) || '.');
-    if (report.ignored.length) io.err(`ignored (neither a folder nor a .zip): ${report.ignored.join(', ')}`);
+    if (report.ignored.length) io.err(`ignored (neither a folder nor a .zip): ${report.ignored.map((name) => studentName(name)).join(', ')}`);
     const problems = report.gradebook.rows.filter((r) => r.status !== 'graded' && r.status !== 'not_graded').length;
     io.out(
       `graded ${report.graded.length} submission${report.graded.length === 1 ? '' : 's'} in ${formatDuration(Date.now() - started)}` +
@@ -133,13 +135,13 @@ export const batch: CommandSpec = {
     );
     io.out(`gradebook: ${rel(path.join(report.dir, GRADEBOOK_FILE))}`);
     io.out(`summary:   ${rel(path.join(report.dir, SUMMARY_FILE))}`);
-    io.out(`feedback:  ${rel(path.join(report.dir, 'students'))}/<student>/feedback.md`);
+    io.out(`feedback:  ${rel(path.join(report.dir, 'students'))}/<slug>-<hash>/feedback.md (each student's folder is listed in ${rel(path.join(report.dir, 'batch.json'))})`);
     if (report.interrupted) {
       io.err(`interrupted: ${report.students.length - report.gradebook.missing.length} of ${report.students.length} submissions are finished; run the same command with --resume to grade the rest`);
       return 130;
     }
     if (report.errors.length) {
-      io.err(`the harness could not grade ${report.errors.join(', ')} (status error); run again with --resume to retry them`);
+      io.err(`the harness could not grade ${report.errors.map((s) => studentName(s)).join(', ')} (status error); run again with --resume to retry them`);
       return 1;
     }
     return 0;

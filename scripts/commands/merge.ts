@@ -2,6 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { GRADEBOOK_FILE, SUMMARY_FILE } from '../../graders/batch/gradebook';
 import { mergeShards } from '../../graders/batch/merge';
+import { studentName } from '../../graders/batch/progress';
+import { forTerminal } from '../../graders/engine/text';
 import { readManifest } from '../../graders/batch/store';
 import { CommandSpec, UsageError, stringOption } from '../command';
 
@@ -49,11 +51,11 @@ export const merge: CommandSpec = {
     }
     if (report.missing.length) {
       ok = false;
-      io.err(`not graded yet (an interrupted shard? run its batch again with --resume): ${report.missing.join(', ')}`);
+      io.err(`not graded yet (an interrupted shard? run its batch again with --resume): ${report.missing.map((s) => studentName(s)).join(', ')}`);
     }
     for (const u of report.unverified) {
       ok = false;
-      io.err(`${u.student} (shard ${u.shard}): ${u.message}`);
+      io.err(`${studentName(u.student)} (shard ${forTerminal(u.shard, { lines: false })}): ${forTerminal(u.message, { lines: false })}`);
     }
     return ok ? 0 : 1;
   },

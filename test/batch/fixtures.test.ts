@@ -10,6 +10,7 @@ import { batch } from '../../scripts/commands/batch';
 import { parseCsv } from '../../graders/emit/csv';
 import { GradescopeResultsSchema } from '../../graders/emit/gradescope';
 import { ResultsSchema } from '../../graders/engine/results';
+import { studentDir } from '../../graders/batch/store';
 import { FIXTURES, activationsPoints, captureIO, makeClass, readGrades, removeTempDirs, run, tempDir } from './class';
 
 const { max, pts } = activationsPoints();
@@ -88,7 +89,7 @@ describe('batch on the example class', () => {
 
   test('writes each student\'s results, feedback and Gradescope results', () => {
     for (const student of Object.keys(EXPECTED)) {
-      const dir = path.join(out, 'students', student);
+      const dir = studentDir({ dir: out }, student);
       const results = ResultsSchema.parse(JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8')));
       expect(results.score).toBe(EXPECTED[student].score);
       expect(results.submission).toBe(student);
@@ -99,12 +100,12 @@ describe('batch on the example class', () => {
   });
 
   test("the feedback shows hidden items only as their visibility says, and the fake score lines nowhere", () => {
-    const bob = fs.readFileSync(path.join(out, 'students', 'bob', 'feedback.md'), 'utf8');
+    const bob = fs.readFileSync(path.join(studentDir({ dir: out }, 'bob'), 'feedback.md'), 'utf8');
     expect(bob).toContain('tanh.backward');
     expect(bob).not.toContain('hidden.tanh.backward');
     expect(bob).toMatch(/hidden items? \(\d+ points?\) not shown/);
     expect(bob).toMatch(/Diagnosis:/);
-    const heidi = fs.readFileSync(path.join(out, 'students', 'heidi', 'feedback.md'), 'utf8') + fs.readFileSync(path.join(out, 'students', 'heidi', 'results.json'), 'utf8');
+    const heidi = fs.readFileSync(path.join(studentDir({ dir: out }, 'heidi'), 'feedback.md'), 'utf8') + fs.readFileSync(path.join(studentDir({ dir: out }, 'heidi'), 'results.json'), 'utf8');
     expect(heidi).not.toContain('100/100');
     expect(heidi).not.toContain('20 passed');
   });

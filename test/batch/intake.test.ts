@@ -13,7 +13,7 @@ import { parseTimeout, withTimeout } from '../../graders/batch/grade-student';
 import { listSubmissions, readSubmission, Submission, LIMITS } from '../../graders/batch/intake';
 import { inShard, parseShard, shardOf } from '../../graders/batch/shard';
 import { studentStatus } from '../../graders/batch/status';
-import { canonicalJson, readStudent, signRecord } from '../../graders/batch/store';
+import { canonicalJson, readStudent, signRecord, studentDir } from '../../graders/batch/store';
 import { histogramBins, histogramSvg } from '../../graders/batch/summary';
 import { loadLab } from '../../graders/engine/labs';
 import type { Results } from '../../graders/engine/results';
@@ -202,7 +202,7 @@ test('the status column names what went wrong, worst first, and nothing for wron
 test('a signed record verifies, and any change to it or to its results does not', () => {
   const dir = tempDir('sign');
   const key = Buffer.from('k'.repeat(32));
-  const folder = path.join(dir, 'students', 'ann');
+  const folder = studentDir({ dir }, 'ann');
   fs.mkdirSync(folder, { recursive: true });
   const resultsText = JSON.stringify({ format: 'gradecheck/results', version: 1, submission: 'ann', score: 1, max_score: 2, sandbox: 'none', labs: [] });
   const record = signRecord(key, {

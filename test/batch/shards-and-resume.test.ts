@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { BatchEvent, runBatch } from '../../graders/batch/batch';
 import { shardOf } from '../../graders/batch/shard';
+import { studentDir, studentFolder } from '../../graders/batch/store';
 import { merge } from '../../scripts/commands/merge';
 import { ROOT } from '../support/paths';
 import { captureIO, makeClass, readGrades, removeTempDirs, run, tempDir } from './class';
@@ -54,7 +55,7 @@ describe('shards and merge', () => {
     expect(await run(merge, [shards.join(','), '--out', out], io)).toBe(0);
     expect(gradebook(out)).toBe(gradebook(whole));
     expect(Object.keys(readGrades(out))).toEqual(STUDENTS);
-    for (const s of STUDENTS) expect(fs.existsSync(path.join(out, 'students', s, 'feedback.md'))).toBe(true);
+    for (const s of STUDENTS) expect(fs.existsSync(path.join(studentDir({ dir: out }, s), 'feedback.md'))).toBe(true);
   });
 
   test('merge also takes the folder that holds the shards (downloaded CI artifacts)', async () => {
@@ -67,7 +68,7 @@ describe('shards and merge', () => {
     const copy = path.join(tempDir('tampered'), 'shard-2');
     fs.cpSync(shards[1], copy, { recursive: true });
     const victim = Object.keys(readGrades(copy))[0];
-    const resultsFile = path.join(copy, 'students', victim, 'results.json');
+    const resultsFile = path.join(studentDir({ dir: copy }, victim), 'results.json');
     const results = JSON.parse(fs.readFileSync(resultsFile, 'utf8'));
     fs.writeFileSync(resultsFile, JSON.stringify({ ...results, score: results.max_score }));
     const out = path.join(tempDir('merged'), 'out');
@@ -97,7 +98,7 @@ describe('--resume', () => {
     expect(interrupted.graded).toEqual(first);
     const partial = readGrades(out);
     for (const s of STUDENTS) expect(partial[s].status === 'not_graded').toBe(!first.includes(s));
-    expect(fs.readdirSync(path.join(out, 'students')).sort()).toEqual([...first].sort()); // nothing half-written
+    expect(fs.readdirSync(path.join(out, 'students')).sort()).toEqual(first.map(studentFolder).sort()); // nothing half-written
 
     const started: string[] = [];
     const resumed = await batchOf(out, { resume: true, onEvent: (e) => e.type === 'started' && started.push(e.student) });
@@ -112,7 +113,7 @@ describe('--resume', () => {
     const mine = makeClass('changing', ['alice', 'bob', 'carol']);
     await runBatch({ root: ROOT, submissions: mine, out, labs: ['activations'], jobs: 2, env });
     fs.copyFileSync(path.join(ROOT, 'reference', 'activations', 'activations.ts'), path.join(mine, 'bob', 'labs', 'activations', 'activations.ts'));
-    const record = path.join(out, 'students', 'carol', 'record.json');
+    const record = path.join(studentDir({ dir: out }, 'carol'), 'record.json');
     fs.writeFileSync(record, fs.readFileSync(record, 'utf8').replace('"score": 0', '"score": 31'));
     const started: string[] = [];
     const resumed = await runBatch({ root: ROOT, submissions: mine, out, labs: ['activations'], jobs: 2, env, resume: true, onEvent: (e) => e.type === 'started' && started.push(e.student) });
@@ -131,7 +132,7 @@ describe('--resume', () => {
     child.stderr.on('data', (d) => (stderr += d));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     // alice is graded first; then erin loops at load time for 10 s: interrupt during that.
-    while (!fs.existsSync(path.join(out, 'students', 'alice', 'record.json'))) await new Promise((r) => setTimeout(r, 100));
+    while (!fs.existsSync(path.join(studentDir({ dir: out }, 'alice'), 'record.json'))) await new Promise((r) => setTimeout(r, 100));
     await new Promise((r) => setTimeout(r, 1000));
     const sent = Date.now();
     child.kill('SIGINT');

@@ -21,6 +21,12 @@ const right: Values = {
 };
 
 describe('gradcheck (central differences of the forward)', () => {
+  test('a check with nothing to differentiate fails instead of agreeing (a gradient under a name that is not an input)', async () => {
+    const r = await gradcheck(forward, inputs, upstream, { dx: right.x }, [], GRADCHECK_DEFAULTS, 7);
+    expect(r).toMatchObject({ ok: false, checked: 0 });
+    expect(r.message).toContain('nothing to check');
+  });
+
   test('upstreamLoss is sum(output * upstream)', () => {
     expect(upstreamLoss({ y: t([2], [1, 2]), z: 3 }, { y: t([2], [10, 100]), z: 2 })).toBe(216);
     expect(upstreamLoss({}, { y: t([1], [1]) })).toBeNaN();
@@ -37,6 +43,9 @@ describe('gradcheck (central differences of the forward)', () => {
       const r = await gradcheck(forward, inputs, upstream, wrong, ['x', 'w'], { ...GRADCHECK_DEFAULTS, mode }, 7);
       expect(r.ok).toBe(false);
       expect(r.message).toContain(mode === 'full' ? 'x[1, 1]: your backward gives' : 'along random direction');
+      // Either way the feedback names the input whose gradient is wrong, and its worst element.
+      expect(r.disagreeing).toEqual(['x']);
+      if (mode === 'fast') expect(r.message).toContain('the gradient of x disagrees (worst element x[1, 1]: your backward gives');
     });
   }
 

@@ -6,15 +6,63 @@
  * the permission model it can read no file but this one (its modules arrive as messages).
  *
  * Protocol (parent -> child):
- *   { type: 'load', files: {path: js}, resolutions: {path: {spec: path}}, ops: path, entries: [path] }
+ *   { type: 'load', id, files: {path: js}, resolutions: {path: {spec: path}}, ops: path, entries: [path] }
  *   { type: 'call', id, op, stage, inputs, params, upstream }
  *   { type: 'calls', id, op, stage, batch: [{ inputs, params, upstream }] }   (finite differences)
  * (child -> parent):
- *   { type: 'loaded', exports: [name] } | { type: 'load_failed', error }
- *   { type: 'result', id, value, mutated: [name] } | { type: 'failed', id, error }
+ *   { type: 'ready' } (before any lab code runs)
+ *   { type: 'loaded', id, exports: [name] } | { type: 'load_failed', id, stage: 'ops' | 'lab', error }
+ *   { type: 'result', id, value, mutated: [name], ms } | { type: 'failed', id, error }
  *   { type: 'results', id, values } (a batch; the first error ends it)
+ * `ms` is how long the call ran here (the grader believes it only of its own code: it times
+ * the reference to set students' time budgets).
+ * Once lab code has run it can send anything itself: the parent accepts only the reply types
+ * that answer the request it is waiting for, with its id, and treats every field as the
+ * student's word (see host.ts).
  */
 const Module = require('module');
+const os = require('os');
+const clock = process.hrtime.bigint;
+
+/*
+ * Lab code may signal no process but its own. Where the grader is root the process already
+ * runs as another user (sandbox.ts), and bwrap gives it its own pid namespace; on a student's
+ * laptop neither is possible, so the primitives that reach other processes are replaced,
+ * before any lab code loads, by versions that refuse them: process.kill and its raw binding
+ * process._kill (other pids, groups, -1), process._debugProcess (SIGUSR1 would open the
+ * grader's inspector), os.setPriority of another process. process.binding is already refused
+ * by the permission model, and child processes and workers too.
+ */
+function lockDown() {
+  const own = (pid) => Number(pid) === process.pid;
+  const refuse = (what) => {
+    const err = new Error(`${what} is not available to lab code (it may not signal other processes)`);
+    err.code = 'ERR_ACCESS_DENIED';
+    return err;
+  };
+  const rawKill = process._kill;
+  const fix = (target, name, value) => Object.defineProperty(target, name, { value, writable: false, configurable: false, enumerable: false });
+  fix(process, 'kill', function kill(pid, signal = 'SIGTERM') {
+    if (!own(pid)) throw refuse(`process.kill(${String(pid).slice(0, 20)})`);
+    const number = typeof signal === 'number' ? signal : os.constants.signals[signal];
+    if (number === undefined) throw new TypeError(`unknown signal ${String(signal).slice(0, 20)}`);
+    const errno = rawKill.call(process, process.pid, number);
+    if (errno) throw refuse(`process.kill (error ${errno})`);
+    return true;
+  });
+  fix(process, '_kill', function _kill() {
+    throw refuse('process._kill');
+  });
+  fix(process, '_debugProcess', function _debugProcess() {
+    throw refuse('process._debugProcess');
+  });
+  const setPriority = os.setPriority;
+  fix(os, 'setPriority', function (pid, priority) {
+    if (priority === undefined || Number(pid) === 0 || own(pid)) return setPriority.call(os, priority === undefined ? pid : priority);
+    throw refuse('os.setPriority of another process');
+  });
+}
+lockDown();
 
 let files = {};
 let resolutions = {};
@@ -125,9 +173,11 @@ function invoke(msg, inputs, params, upstream) {
   // Student code gets its own copies, so an in-place change is seen here and hurts no later call.
   const given = deepCopy(inputs);
   try {
+    const started = clock();
     const value = toPlain(op[msg.stage](lab, given, params || {}, upstream ? deepCopy(upstream) : undefined), 0);
+    const ms = Number(clock() - started) / 1e6;
     const mutated = Object.keys(inputs).filter((k) => !sameData(inputs[k], given[k]));
-    return { value, mutated };
+    return { value, mutated, ms };
   } catch (e) {
     return { error: describeError(e) };
   }
@@ -140,19 +190,19 @@ process.on('message', (msg) => {
     try {
       ops = load(msg.ops).ops;
     } catch (e) {
-      process.send({ type: 'load_failed', error: { ...describeError(e), harness: true } });
+      process.send({ type: 'load_failed', id: msg.id, stage: 'ops', error: describeError(e) });
       return;
     }
     try {
       for (const entry of msg.entries) Object.assign(lab, load(entry));
-      process.send({ type: 'loaded', exports: Object.keys(lab) });
+      process.send({ type: 'loaded', id: msg.id, exports: Object.keys(lab) });
     } catch (e) {
-      process.send({ type: 'load_failed', error: describeError(e) });
+      process.send({ type: 'load_failed', id: msg.id, stage: 'lab', error: describeError(e) });
     }
   } else if (msg.type === 'call') {
     const r = invoke(msg, msg.inputs, msg.params, msg.upstream);
     if (r.error) process.send({ type: 'failed', id: msg.id, error: r.error });
-    else process.send({ type: 'result', id: msg.id, value: r.value, mutated: r.mutated });
+    else process.send({ type: 'result', id: msg.id, value: r.value, mutated: r.mutated, ms: r.ms });
   } else if (msg.type === 'calls') {
     const values = [];
     for (const call of msg.batch) {

@@ -3,7 +3,9 @@
  * the submission's labs/ with the given graders, then reports the student view of the results
  * everywhere GitHub and its classroom tools look:
  *
- * - stdout: the score table, and an `::error` annotation for each failed item;
+ * - stdout: the score table, and an `::error` annotation for each failed item (no line of the
+ *   table can start a workflow command, and on GitHub the runner ignores commands while it is
+ *   printed; the annotations' messages are escaped);
  * - $GITHUB_STEP_SUMMARY: the Markdown feedback (score table and what went wrong);
  * - $GITHUB_OUTPUT: `result` (GitHub Classroom's autograding result, base64 JSON), `score`, `max_score`;
  * - the results folder: results.json (gradecheck/results v1), feedback.md, result.json (Classroom 50),
@@ -25,7 +27,8 @@ import { formatMarkdown, formatPoints, formatTable } from '../../engine/report';
 import { Results, ResultsSchema } from '../../engine/results';
 import { SANDBOX_MODES, SandboxRequest } from '../../engine/sandbox';
 import { studentView } from '../redact';
-import { annotation, outputEntry } from './github';
+import { forTerminal } from '../../engine/text';
+import { annotation, commandsPaused, outputEntry } from './github';
 
 export interface CiOptions {
   /** The graders' root (a release, an instructor's copy, or the harness). */
@@ -119,7 +122,10 @@ export async function gradeForCi(opts: CiOptions): Promise<CiOutcome> {
   const results = ResultsSchema.parse(studentView(graded, now));
   const locate = locator(opts.graders, opts.submission);
 
+  const paused = env.GITHUB_ACTIONS === 'true' ? commandsPaused() : undefined;
+  if (paused) opts.write(paused.pause);
   opts.write(formatTable(results, { view: 'student', now }));
+  if (paused) opts.write(paused.resume);
   for (const line of annotations(results, locate)) opts.write(line);
 
   const markdown = formatMarkdown(results, { view: 'student', now });
@@ -166,7 +172,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     return outcome.exitCode;
   } catch (e) {
     process.stdout.write(annotation('error', `grading failed: ${(e as Error).message}`, { title: 'gradecheck' }) + '\n');
-    process.stderr.write(`${(e as Error).stack ?? e}\n`);
+    process.stderr.write(`${forTerminal(String((e as Error).stack ?? e))}\n`);
     return 3;
   }
 }

@@ -2,9 +2,11 @@
  * GitHub Actions workflow commands, as the runner reads them: annotations printed on stdout
  * (`::error file=F,line=L,title=T::message`, with %, CR and LF escaped in the message, and also
  * `:` and `,` in properties) and step outputs appended to $GITHUB_OUTPUT (`name=value`, or a
- * heredoc for a value with line breaks).
+ * heredoc for a value with line breaks). Annotation messages quote student text: they are
+ * made safe for a log first (text.ts `forTerminal`), then escaped.
  */
 import { randomUUID } from 'crypto';
+import { forTerminal } from '../../engine/text';
 
 export function escapeData(text: string): string {
   return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
@@ -23,8 +25,19 @@ export interface AnnotationProperties {
 export function annotation(level: 'error' | 'warning' | 'notice', message: string, props: AnnotationProperties = {}): string {
   const parts = Object.entries(props)
     .filter(([, v]) => v !== undefined && v !== '')
-    .map(([k, v]) => `${k}=${escapeProperty(String(v))}`);
-  return `::${level}${parts.length ? ' ' + parts.join(',') : ''}::${escapeData(message)}`;
+    .map(([k, v]) => `${k}=${escapeProperty(forTerminal(String(v), { lines: false, limit: 200 }))}`);
+  return `::${level}${parts.length ? ' ' + parts.join(',') : ''}::${escapeData(forTerminal(message))}`;
+}
+
+/**
+ * The two lines around output that may hold student text, so that the runner runs no
+ * workflow command in between (`::stop-commands::TOKEN` ... `::TOKEN::`, GitHub's "Stopping
+ * and starting workflow commands"). The token is new each time and never in what students'
+ * code can see, so nothing in between can say it.
+ */
+export function commandsPaused(): { pause: string; resume: string } {
+  const token = `gradecheck-${randomUUID()}`;
+  return { pause: `::stop-commands::${token}`, resume: `::${token}::` };
 }
 
 /** One step output, as appended to $GITHUB_OUTPUT. */

@@ -1,0 +1,72 @@
+/**
+ * Time budgets from evidence: a call may take a generous multiple of what the reference took
+ * on the same case, with a floor (a correct implementation 20 times slower than the reference
+ * still fits); loading a lab, a multiple of the reference's load. A function that has already
+ * run past its budget (an infinite loop) costs its full budget once: later calls that run it
+ * again get a short budget, and say why. The rubric's item `timeout` stays the most any item
+ * may take.
+ */
+import { formatSeconds } from './host';
+
+export const BUDGET = {
+  /** A call: this many times the reference's time on the case ... */
+  factor: 50,
+  /** ... and at least this long (process warm-up, a slow laptop, a busy batch machine). */
+  floorMs: 2000,
+  /** A call that runs a function which already ran out: this many times the reference ... */
+  shortFactor: 25,
+  /** ... and at least this long. */
+  shortFloorMs: 300,
+  /** Starting the student process and loading the lab: this many times the reference's load ... */
+  loadFactor: 10,
+  /** ... and at least this long. */
+  loadFloorMs: 5000,
+  /** Loading, once another lab of the same submission never finished loading. */
+  shortLoadMs: 1500,
+} as const;
+
+export interface Budget {
+  ms: number;
+  /** Why the budget is what it is, for the message when it runs out. */
+  why: string;
+  /** Cut short because a function it runs already ran out (running out again teaches nothing new). */
+  short?: boolean;
+}
+
+/** A call's budget from the reference's time on the same case (unknown: the item's timeout). */
+export function callBudget(referenceMs: number | undefined, itemTimeoutMs: number): Budget {
+  if (referenceMs === undefined || !Number.isFinite(referenceMs)) return { ms: itemTimeoutMs, why: "the item's time limit" };
+  const ms = Math.min(itemTimeoutMs, Math.max(BUDGET.floorMs, BUDGET.factor * referenceMs));
+  return { ms, why: `${BUDGET.factor}× the reference's ${formatSeconds(referenceMs)}, at least ${formatSeconds(BUDGET.floorMs)}` };
+}
+
+/** The budget for starting and loading a lab. */
+export function loadBudget(referenceLoadMs: number | undefined, submission?: SubmissionBudgets): Budget {
+  if (submission?.neverLoaded) return { ms: BUDGET.shortLoadMs, why: `a short one: ${submission.neverLoaded} never finished loading` };
+  const ms = Math.max(BUDGET.loadFloorMs, BUDGET.loadFactor * (referenceLoadMs ?? 0));
+  return { ms, why: `${BUDGET.loadFactor}× the reference's load time, at least ${formatSeconds(BUDGET.loadFloorMs)}` };
+}
+
+/** What one submission has shown across its labs: a lab that never finished loading. */
+export interface SubmissionBudgets {
+  /** The first lab whose loading ran out of time. */
+  neverLoaded?: string;
+}
+
+/** The functions of one lab's submission that have run out of time, and where. */
+export class SlowFunctions {
+  private readonly ranOut = new Map<string, string>();
+
+  /** `functions` ran past their budget in `itemId`. */
+  record(functions: readonly string[], itemId: string): void {
+    for (const f of functions) if (!this.ranOut.has(f)) this.ranOut.set(f, itemId);
+  }
+
+  /** A short budget when the call runs a function that already ran out; else `normal`. */
+  budget(exercises: readonly string[], referenceMs: number | undefined, normal: Budget): Budget {
+    const slow = exercises.find((f) => this.ranOut.has(f));
+    if (!slow) return normal;
+    const ms = Math.min(normal.ms, Math.max(BUDGET.shortFloorMs, BUDGET.shortFactor * (referenceMs ?? 0)));
+    return { ms, why: `a short budget, because ${slow} already ran past its time in ${this.ranOut.get(slow)}`, short: true };
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * Time budgets from evidence: an infinite loop in a function that many items run costs its
+ * full budget once, not once per item; a correct implementation 20 times slower than the
+ * reference keeps full marks.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { BUDGET, SlowFunctions, callBudget, loadBudget } from '../../graders/engine/budgets';
+import { directCalls, exercised } from '../../graders/engine/callgraph';
+import { expectedFor } from '../../graders/engine/expected';
+import { gradeSubmission } from '../../graders/engine/grade';
+import { formatSeconds } from '../../graders/engine/host';
+import { loadLab } from '../../graders/engine/labs';
+import { ROOT } from '../support/paths';
+
+/** A submission holding the reference of `lab`, each file passed through `edit`. */
+function referenceSubmission(lab: string, edit: (file: string, text: string) => string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradecheck-budget-'));
+  const to = path.join(dir, 'labs', lab);
+  fs.mkdirSync(to, { recursive: true });
+  for (const f of fs.readdirSync(path.join(ROOT, 'reference', lab))) {
+    if (!f.endsWith('.ts')) continue;
+    fs.writeFileSync(path.join(to, f), edit(f, fs.readFileSync(path.join(ROOT, 'reference', lab, f), 'utf8')));
+  }
+  return dir;
+}
+
+/**
+ * Every exported function made `factor` times slower: the outermost lab call measures its own
+ * time and then spins for (factor - 1) times that, so nested lab calls are not slowed twice.
+ */
+function slowed(text: string, factor: number): string {
+  const names = [...text.matchAll(/^export function (\w+)\s*[<(]/gm)].map((m) => m[1]);
+  let out = text.replace(/^export function (\w+)(\s*[<(])/gm, 'function $1__impl$2');
+  out += `
+const __g = globalThis as unknown as { __labDepth?: number };
+function __slow<F extends (...args: any[]) => any>(f: F): F {
+  return ((...args: any[]) => {
+    __g.__labDepth = (__g.__labDepth ?? 0) + 1;
+    const t0 = performance.now();
+    try {
+      return f(...args);
+    } finally {
+      __g.__labDepth -= 1;
+      if (__g.__labDepth === 0) {
+        const until = performance.now() + ${factor - 1} * (performance.now() - t0);
+        while (performance.now() < until) { /* a slower, correct implementation */ }
+      }
+    }
+  }) as F;
+}
+`;
+  for (const n of names) out += `export const ${n} = __slow(${n}__impl);\n`;
+  return out;
+}
+
+beforeAll(async () => {
+  await expectedFor(ROOT, loadLab(ROOT, 'transformer'));
+}, 300000);
+
+test('the call graph of the reference says which items run layer norm', async () => {
+  const lab = loadLab(ROOT, 'transformer');
+  const calls = directCalls(Object.fromEntries(lab.files.map((f) => [f, fs.readFileSync(path.join(ROOT, 'reference', f.replace(/^labs\//, '')), 'utf8')])));
+  expect(calls.encoderLayerForward).toEqual(expect.arrayContaining(['layerNormForward', 'feedForwardForward']));
+  expect(exercised(calls, ['charLmForward'])).toEqual(expect.arrayContaining(['charLmForward', 'encoderLayerForward', 'layerNormForward', 'feedForwardForward', 'causalMask']));
+  const expected = await expectedFor(ROOT, lab);
+  const runsLayerNorm = Object.entries(expected.items).filter(([, it]) => it.exercises?.includes('layerNormForward')).map(([id]) => id);
+  expect(runsLayerNorm.length).toBeGreaterThan(5);
+});
+
+test('budgets: a multiple of the reference with a floor, capped by the item; short after a function ran out', () => {
+  expect(callBudget(2, 10000).ms).toBe(BUDGET.floorMs);
+  expect(callBudget(100, 10000).ms).toBe(100 * BUDGET.factor);
+  expect(callBudget(1000, 10000).ms).toBe(10000);
+  expect(callBudget(undefined, 7000).ms).toBe(7000);
+  const slow = new SlowFunctions();
+  slow.record(['layerNormForward'], 'layer_norm.forward');
+  const short = slow.budget(['encoderLayerForward', 'layerNormForward'], 2, callBudget(2, 10000));
+  expect(short.ms).toBe(BUDGET.shortFloorMs);
+  expect(short.why).toContain('layerNormForward already ran past its time in layer_norm.forward');
+  expect(slow.budget(['positionalEncoding'], 2, callBudget(2, 10000)).ms).toBe(BUDGET.floorMs);
+  expect(loadBudget(100, { neverLoaded: 'lab rnn' }).ms).toBe(BUDGET.shortLoadMs);
+});
+
+test('an infinite loop in layerNormForward, which most transformer items run, is graded within 15 s', async () => {
+  const dir = referenceSubmission('transformer', (f, text) =>
+    f === 'layer_norm.ts' ? text.replace(/(export function layerNormForward\([^)]*\): Tensor \{)/, '$1\n  for (;;) { /* never returns */ }') : text,
+  );
+  const started = Date.now();
+  const r = await gradeSubmission({ root: ROOT, submission: dir, labs: ['transformer'], sandbox: 'permission' });
+  const seconds = (Date.now() - started) / 1000;
+  const items = r.labs[0].items;
+  // The time the budgets allowed (what the loop cost, apart from restarting the process after
+  // each stop): one full budget and short ones, well inside the 15 s goal. The wall-clock
+  // bound only catches a regression to one full budget per item (the benchmark measures speed).
+  const waited = items.map((i) => /did not finish within ([\d.]+) (ms|s)/.exec(i.message)).filter((m) => m !== null).reduce((sum, m) => sum + Number(m![1]) * (m![2] === 's' ? 1 : 0.001), 0);
+  expect(waited).toBeLessThan(8);
+  expect(seconds).toBeLessThan(60);
+  const timedOut = items.filter((i) => i.status === 'timed_out');
+  expect(timedOut.length).toBeGreaterThan(5);
+  // Only the first item that ran it waited out a full budget; the others say why theirs was short.
+  const short = timedOut.filter((i) => i.message.includes('short budget, because layerNormForward already ran past its time'));
+  expect(short.length).toBe(timedOut.length - 1);
+  // Items that never run layer norm are untouched.
+  for (const id of ['positional_encoding.forward', 'embedding.forward', 'embedding.backward']) {
+    const item = items.find((i) => i.id === id);
+    if (item) expect([id, item.status]).toEqual([id, 'passed']);
+  }
+}, 120000);
+
+test('a correct implementation 20 times slower than the reference still gets full marks', async () => {
+  const dir = referenceSubmission('transformer', (_f, text) => slowed(text, 20));
+  const r = await gradeSubmission({ root: ROOT, submission: dir, labs: ['transformer'], sandbox: 'permission' });
+  expect(r.labs[0].items.filter((i) => i.status !== 'passed').map((i) => `${i.id}: ${i.status} ${i.message}`)).toEqual([]);
+  expect(r.score).toBe(r.max_score);
+}, 600000);
+
+test('a lab whose shared code never finishes loading costs one load budget per submission, not one per lab', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradecheck-budget-'));
+  fs.mkdirSync(path.join(dir, 'labs', 'common'), { recursive: true });
+  const tensor = fs.readFileSync(path.join(ROOT, 'labs', 'common', 'tensor.ts'), 'utf8');
+  fs.writeFileSync(path.join(dir, 'labs', 'common', 'tensor.ts'), `for (;;) { /* never loads */ }\n${tensor}`);
+  const r = await gradeSubmission({ root: ROOT, submission: dir, labs: ['activations', 'attention'], sandbox: 'permission' });
+  const [first, second] = r.labs;
+  expect(first.items[0]).toMatchObject({ status: 'timed_out' });
+  const activations = await expectedFor(ROOT, loadLab(ROOT, 'activations'));
+  expect(first.items[0].message).toContain(`within ${formatSeconds(loadBudget(activations.load_ms).ms)}`);
+  expect(second.items[0]).toMatchObject({ status: 'timed_out' });
+  expect(second.items[0].message).toContain('a short one: lab activations never finished loading');
+  expect(r.score).toBe(0);
+}, 120000);
