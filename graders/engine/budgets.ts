@@ -13,8 +13,11 @@ export const BUDGET = {
   factor: 50,
   /** ... and at least this long (process warm-up, a slow laptop, a busy batch machine). */
   floorMs: 2000,
-  /** A call that runs a function which already ran out: this many times the reference ... */
-  shortFactor: 25,
+  /**
+   * A call that runs a function which already ran out: this many times the reference ... (a
+   * correct implementation, however slow, never ran out, so it never gets a short budget).
+   */
+  shortFactor: 5,
   /** ... and at least this long. */
   shortFloorMs: 300,
   /** Starting the student process and loading the lab: this many times the reference's load ... */

@@ -7,22 +7,29 @@
 import type * as TS from 'typescript';
 import { typescript } from './modules';
 
-/** For each exported function of the files, the other exported functions it calls directly. */
+/**
+ * For each exported function of the files, the other exported functions it calls directly or
+ * through the files' own unexported helpers (`embedWithPositions` calls `positionalEncoding`).
+ */
 export function directCalls(sources: Record<string, string>): Record<string, string[]> {
   const ts = typescript();
   const bodies = new Map<string, TS.Node>();
+  const exported = new Set<string>();
   for (const [file, text] of Object.entries(sources)) {
     const sf = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true);
     for (const st of sf.statements) {
-      const exported = ts.canHaveModifiers(st) && ts.getModifiers(st)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
-      if (!exported) continue;
-      if (ts.isFunctionDeclaration(st) && st.name && st.body) bodies.set(st.name.text, st.body);
+      const isExported = Boolean(ts.canHaveModifiers(st) && ts.getModifiers(st)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword));
+      const add = (name: string, body: TS.Node) => {
+        bodies.set(name, body);
+        if (isExported) exported.add(name);
+      };
+      if (ts.isFunctionDeclaration(st) && st.name && st.body) add(st.name.text, st.body);
       if (ts.isVariableStatement(st)) {
-        for (const d of st.declarationList.declarations) if (ts.isIdentifier(d.name) && d.initializer) bodies.set(d.name.text, d.initializer);
+        for (const d of st.declarationList.declarations) if (ts.isIdentifier(d.name) && d.initializer) add(d.name.text, d.initializer);
       }
     }
   }
-  const calls: Record<string, string[]> = {};
+  const mentions = new Map<string, Set<string>>();
   for (const [name, body] of bodies) {
     const found = new Set<string>();
     const visit = (node: TS.Node): void => {
@@ -30,7 +37,21 @@ export function directCalls(sources: Record<string, string>): Record<string, str
       ts.forEachChild(node, visit);
     };
     visit(body);
-    calls[name] = [...found].sort();
+    mentions.set(name, found);
+  }
+  const calls: Record<string, string[]> = {};
+  for (const name of exported) {
+    const reached = new Set<string>();
+    const seen = new Set<string>([name]);
+    const queue = [...(mentions.get(name) ?? [])];
+    while (queue.length) {
+      const f = queue.pop()!;
+      if (seen.has(f)) continue;
+      seen.add(f);
+      if (exported.has(f)) reached.add(f);
+      else queue.push(...(mentions.get(f) ?? []));
+    }
+    calls[name] = [...reached].sort();
   }
   return calls;
 }

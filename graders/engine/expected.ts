@@ -106,6 +106,19 @@ export function expectedKey(root: string, lab: string): string {
 
 const REFERENCE_TIMEOUT_MS = 60000;
 
+/** Heap for trusted code (the reference, a mutant): generous, it is ours. */
+export const TRUSTED_MEMORY_MB = 2048;
+
+/**
+ * A process running trusted code of `lab` (the reference by default, or a mutant's tree),
+ * without a sandbox; a build problem is a bug of the lab, thrown.
+ */
+export function startTrusted(root: string, lab: Lab, tree: SourceTree = referenceTree(root, lab.name)): StudentProcess {
+  const built = buildModules(root, tree, lab.files, lab.opsFile);
+  if (built.problems.length) throw new Error(`cannot build ${lab.name}: ${built.problems.map((p) => `${p.file}:${p.line}: ${p.message}`).join('; ')}`);
+  return new StudentProcess(built.modules, { sandbox: 'none', memoryMb: TRUSTED_MEMORY_MB, trusted: true });
+}
+
 function fail(lab: string, who: string, item: Item, c: ConcreteCase, message: string): never {
   throw new Error(`${who} fails on ${lab} item ${item.id}, case "${c.label}": ${message}`);
 }
@@ -113,11 +126,7 @@ function fail(lab: string, who: string, item: Item, c: ConcreteCase, message: st
 /** Runs the reference (and the mutants) on every case of the given items. */
 export async function computeExpected(root: string, lab: Lab, items: Item[] = lab.rubric.items, key = expectedKey(root, lab.name)): Promise<ExpectedBundle> {
   const bundle: ExpectedBundle = { format: EXPECTED_FORMAT, version: EXPECTED_VERSION, lab: lab.name, key, items: {} };
-  const start = (tree: SourceTree) => {
-    const built = buildModules(root, tree, lab.files, lab.opsFile);
-    if (built.problems.length) throw new Error(`cannot build ${lab.name}: ${built.problems.map((p) => `${p.file}:${p.line}: ${p.message}`).join('; ')}`);
-    return new StudentProcess(built.modules, { sandbox: 'none', memoryMb: 2048 });
-  };
+  const start = (tree: SourceTree) => startTrusted(root, lab, tree);
 
   const refTree = referenceTree(root, lab.name);
   const calls = directCalls(Object.fromEntries(lab.files.map((f) => [f, refTree.read(f) ?? ''])));

@@ -7,7 +7,8 @@ import { Comparison, compareValues, formatMismatch, mismatchStatus } from './com
 import { ExpectedBundle, ExpectedCase, ExpectedItem, expectedFor } from './expected';
 import { outputFigure } from './figures';
 import { Budget, callBudget, loadBudget, SlowFunctions, SubmissionBudgets } from './budgets';
-import { gradcheck } from './gradcheck';
+import { GradcheckResult, gradcheck } from './gradcheck';
+import { rootCauses } from './rootcause';
 import { CallFailure, StudentProcess, formatSeconds } from './host';
 import { Lab, loadLab, selectLabs } from './labs';
 import { buildModules, directoryTree, overlay, SourceTree, submissionFiles } from './modules';
@@ -72,27 +73,33 @@ function boundsVerdict(label: string, bounds: NonNullable<Item['bounds']>, value
   return problems.length ? { label, status: 'wrong_value', message: problems.join('; '), value } : { label, status: 'passed', message: '', value };
 }
 
+/**
+ * The second gradient oracle on one case: `grads` against central differences of the
+ * process's own forward (the student's, or the reference's when validating it).
+ */
+export async function againstOwnForward(proc: StudentProcess, item: Item, e: ExpectedCase, grads: Values, timeoutMs: number): Promise<GradcheckResult & { failedToRun?: boolean }> {
+  const deadline = Date.now() + timeoutMs;
+  const forward = async (batch: Values[]) => {
+    const r = await proc.callMany(item.op, 'forward', batch.map((inputs) => ({ inputs, params: e.params })), deadline - Date.now());
+    if (!r.ok) throw new Error(r.failure.message);
+    return r.values;
+  };
+  const wrt = Object.keys(e.grads ?? {}).filter((k) => k in e.inputs);
+  try {
+    return await gradcheck(forward, e.inputs, e.upstream ?? {}, grads, wrt, item.gradcheck, e.seed);
+  } catch (err) {
+    return { ok: false, mode: 'full', checked: 0, message: `finite differences could not run: ${(err as Error).message}`, failedToRun: true };
+  }
+}
+
 /** Separates "your forward is wrong" from "your backward disagrees with your own forward". */
 async function explainGradient(proc: StudentProcess, item: Item, e: ExpectedCase, grads: Values, deadline: number): Promise<string> {
   const fwd = await proc.call({ op: item.op, stage: 'forward', inputs: e.inputs, params: e.params }, deadline - Date.now());
   if (!fwd.ok) return `(your forward could not be run to check this gradient: ${fwd.failure.message})`;
   const forwardRight = compareValues(e.outputs, fwd.value, item.tolerance).ok;
-  const wrt = Object.keys(e.grads ?? {}).filter((k) => k in e.inputs);
-  const check = await gradcheck(
-    async (batch) => {
-      const r = await proc.callMany(item.op, 'forward', batch.map((inputs) => ({ inputs, params: e.params })), deadline - Date.now());
-      if (!r.ok) throw new Error(r.failure.message);
-      return r.values;
-    },
-    e.inputs,
-    e.upstream ?? {},
-    grads,
-    wrt,
-    item.gradcheck,
-    e.seed,
-  ).catch((err: Error) => ({ ok: false, message: `finite differences could not run: ${err.message}`, mode: 'full' as const, checked: 0 }));
+  const check = await againstOwnForward(proc, item, e, grads, deadline - Date.now());
   // An empty check says nothing either way: no claim about the student's backward.
-  if (check.checked === 0) return forwardRight ? '' : 'Your forward is wrong too: fix the forward first.';
+  if (check.checked === 0 && !check.failedToRun) return forwardRight ? '' : 'Your forward is wrong too: fix the forward first.';
   if (forwardRight && !check.ok) return `Your forward is right, but your backward disagrees with finite differences of it: ${check.message}.`;
   if (!forwardRight && check.ok) return 'Your backward agrees with finite differences of your own forward, but your forward is wrong: fix the forward first.';
   if (!forwardRight) return `Your forward is wrong, and your backward also disagrees with finite differences of your own forward: ${check.message}.`;
@@ -237,6 +244,31 @@ export function consistentDiagnoses(items: ItemResult[], expected: ExpectedBundl
   });
 }
 
+/**
+ * Names, on each failing item whose more basic item fails too, the item to fix first (instead
+ * of its own hint, which would point away from the real mistake); where the rubric forgives
+ * downstream failures, such an item keeps its points.
+ */
+export function attributeRootCauses(lab: Lab, items: ItemResult[], expected: ExpectedBundle): ItemResult[] {
+  const rubricItems = new Map(lab.rubric.items.map((it) => [it.id, it]));
+  const facts = items.map((r) => ({
+    id: r.id,
+    exercises: expected.items[r.id]?.exercises ?? [],
+    buildsOn: rubricItems.get(r.id)?.builds_on ?? [],
+    visible: r.visibility === 'visible',
+  }));
+  const failing = new Set(items.filter((r) => r.status !== 'passed' && r.score < r.max_score).map((r) => r.id));
+  const roots = rootCauses(facts, failing);
+  return items.map((r) => {
+    const root = roots.get(r.id);
+    if (!root) return r;
+    const cause = items.find((x) => x.id === root)!;
+    const forgiven = lab.rubric.downstream === 'forgiven';
+    const hint = `This probably follows from ${root} (${cause.title}), which fails too: fix that first.${forgiven ? ' This item is not charged for it.' : ''}`;
+    return { ...r, root_cause: root, hint, ...(forgiven ? { score: r.max_score } : {}) };
+  });
+}
+
 function zeroItem(item: Item, status: Status, message: string): ItemResult {
   return { id: item.id, title: item.title, score: 0, max_score: item.points, status, message, visibility: item.visibility, duration_ms: 0, cases: [] };
 }
@@ -291,7 +323,7 @@ export class LabSession {
   /** The lab's result from the items graded so far, in rubric order. */
   result(): LabResult {
     const order = new Map(this.items.map((it, i) => [it.id, i]));
-    const items = consistentDiagnoses([...this.graded].sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0)), this.opts.expected);
+    const items = attributeRootCauses(this.lab, consistentDiagnoses([...this.graded].sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0)), this.opts.expected), this.opts.expected);
     const loadError = items.find((r) => r.status === 'load_error');
     const status = this.buildProblem ? this.buildProblem.status : loadError ? 'load_error' : 'graded';
     return {

@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import { isBuiltin } from 'module';
 import * as path from 'path';
 import type * as TS from 'typescript';
+import { cacheFolder, contentKey, readCached, typescriptVersion, writeCached } from './disk-cache';
 
 /** Root of the virtual file system the student process sees (paths in its stack traces). */
 export const VIRTUAL_ROOT = '/gradecheck';
@@ -284,6 +285,36 @@ function packageClosure(harnessRoot: string, name: string) {
  * (read from the harness), following their imports. Paths under `labs/` come from `tree`,
  * every other path from the harness.
  */
+/** What building needs of one file, computed once per content (see compiled()). */
+interface CompiledFile {
+  js: string;
+  diagnostics: SourceDiagnostic[];
+  specifiers: Specifier[];
+}
+
+const COMPILED_VERSION = '1';
+
+/**
+ * A file's JavaScript, syntax errors and the modules it names, cached in memory and on disk by
+ * its content: a warm run of unchanged files never loads the compiler.
+ */
+function compiled(harnessRoot: string, rel: string, text: string, isLab: boolean): CompiledFile {
+  const folder = cacheFolder(harnessRoot, 'modules');
+  const key = contentKey(COMPILED_VERSION, typescriptVersion(harnessRoot), rel, String(isLab), text);
+  const hit = compiledFiles.get(key) ?? readCached<CompiledFile>(folder, key);
+  if (hit) {
+    compiledFiles.set(key, hit);
+    return hit;
+  }
+  const out = rel.endsWith('.ts') ? transpile(rel, text) : { js: text, diagnostics: [] };
+  const result: CompiledFile = { ...out, specifiers: isLab && /\.[cm]?[jt]s$/.test(rel) ? specifiersOf(text) : [] };
+  compiledFiles.set(key, result);
+  writeCached(folder, key, result);
+  return result;
+}
+
+const compiledFiles = new Map<string, CompiledFile>();
+
 export function buildModules(harnessRoot: string, tree: SourceTree, entries: string[], opsRel: string): BuiltModules {
   const files: Record<string, string> = {};
   const resolutions: Record<string, Record<string, string>> = {};
@@ -309,19 +340,14 @@ export function buildModules(harnessRoot: string, tree: SourceTree, entries: str
     }
     const isLab = rel.startsWith('labs/');
     const forbidden = new Set<string>();
-    if (isLab && /\.[cm]?[jt]s$/.test(rel)) {
-      for (const s of specifiersOf(text)) {
-        if (!leavesLabs(rel, s.spec) || forbidden.has(s.spec)) continue;
-        forbidden.add(s.spec);
-        problems.push(forbiddenImport(rel, s.spec, s.line, s.column));
-      }
+    const file = compiled(harnessRoot, rel, text, isLab);
+    for (const s of file.specifiers) {
+      if (!leavesLabs(rel, s.spec) || forbidden.has(s.spec)) continue;
+      forbidden.add(s.spec);
+      problems.push(forbiddenImport(rel, s.spec, s.line, s.column));
     }
-    let js = text;
-    if (rel.endsWith('.ts')) {
-      const out = transpile(rel, text);
-      js = out.js;
-      if (isLab) problems.push(...out.diagnostics);
-    }
+    const js = file.js;
+    if (isLab) problems.push(...file.diagnostics);
     files[v] = js;
     resolutions[v] = {};
     if (rel.endsWith('.json')) continue;

@@ -8,10 +8,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Tolerance, compareValues, formatMismatch, measureErrors } from './compare';
-import { referenceTree } from './expected';
-import { StudentProcess } from './host';
+import { startTrusted } from './expected';
 import { loadLab } from './labs';
-import { buildModules } from './modules';
 import { Values, fromJson } from './values';
 
 export const ORACLE_TOLERANCE: Tolerance = { rtol: 1e-9, atol: 1e-12 };
@@ -58,9 +56,7 @@ export async function checkOracle(root: string, labName: string, dir: string, to
   if (!fs.existsSync(file)) return { lab: labName, file, found: false, cases: [] };
   const raw = JSON.parse(fs.readFileSync(file, 'utf8')) as { cases: unknown[] };
   const lab = loadLab(root, labName);
-  const built = buildModules(root, referenceTree(root, labName), lab.files, lab.opsFile);
-  if (built.problems.length) throw new Error(`cannot build reference/${labName}: ${built.problems.map((p) => p.message).join('; ')}`);
-  const proc = new StudentProcess(built.modules, { sandbox: 'none', memoryMb: 2048 });
+  const proc = startTrusted(root, lab);
   const cases: OracleCaseResult[] = [];
   try {
     for (const rawCase of raw.cases) {

@@ -68,6 +68,10 @@ const ItemSchema = z
     scoring: z.enum(SCORINGS).optional(),
     hints: z.array(z.string().min(1)).optional(),
     mutants: z.array(z.string()).optional().describe('known mistakes this item diagnoses (fixtures/mutants/<lab>/)'),
+    builds_on: z
+      .array(z.string())
+      .optional()
+      .describe("more basic items this one depends on beyond what its op's functions show (a method of a class): when one of them fails too, this item's failure is attributed to it"),
     figure: z
       .object({ output: z.string().min(1), title: z.string().min(1).optional(), rows: z.string().optional(), columns: z.string().optional() })
       .strict()
@@ -94,6 +98,10 @@ export const RubricSchema = z
     files: z.array(z.string().regex(/^[A-Za-z0-9_./-]+\.ts$/, 'a TypeScript file inside labs/<lab>/')).min(1).describe('what students edit'),
     due: z.iso.datetime({ offset: true }).optional().describe('after_due_date items are shown after this'),
     defaults: DefaultsSchema.optional(),
+    downstream: z
+      .enum(['charged', 'forgiven'])
+      .optional()
+      .describe('whether an item that fails only because a more basic item fails still loses its points (default charged; say which, and why, in the handout)'),
     release: z
       .object({
         files: z.array(z.string().min(1)).optional().describe('harness files students get with this lab (a demo script, its data); code brings its imports'),
@@ -125,16 +133,10 @@ export type CaseSpec = z.infer<typeof CaseSchema>;
 export type Params = z.infer<typeof Params>;
 export type Visibility = (typeof VISIBILITIES)[number];
 
-/** An item with the rubric's defaults applied. */
-export interface Item {
-  id: string;
-  title: string;
-  points: number;
-  op: string;
-  check: 'forward' | 'backward';
-  outputs?: string[];
-  bounds?: Record<string, { min?: number; max?: number }>;
-  cases: CaseSpec[];
+type ItemFile = z.infer<typeof ItemSchema>;
+
+/** What the rubric's defaults fill in: every other field of an item is as the file says. */
+interface ItemDefaults {
   tolerance: Tolerance;
   gradcheck: GradcheckSettings;
   visibility: Visibility;
@@ -143,41 +145,34 @@ export interface Item {
   scoring: (typeof SCORINGS)[number];
   hints: string[];
   mutants: string[];
-  figure?: { output: string; title?: string; rows?: string; columns?: string };
+  builds_on: string[];
 }
 
-export interface Rubric {
-  lab: string;
-  title: string;
-  files: string[];
-  due?: string;
+/** An item with the rubric's defaults applied (a new optional field of the schema appears here by itself). */
+export type Item = Omit<ItemFile, keyof ItemDefaults> & ItemDefaults;
+
+/** A rubric with its defaults applied. */
+export type Rubric = Omit<RubricFile, 'defaults' | 'items' | 'release' | 'downstream'> & {
   items: Item[];
+  /** Whether items failing because of a more basic failing item still lose their points. */
+  downstream: NonNullable<RubricFile['downstream']>;
   /** Tools shipped with the lab in a student release. */
   release: { files: string[]; scripts: Record<string, string> };
   /** Where it was read from, for messages. */
   file: string;
-}
+};
 
 export const DEFAULT_TIMEOUT_SECONDS = 5;
 
 export function resolveRubric(r: RubricFile, file: string): Rubric {
-  const d = r.defaults ?? {};
+  const { defaults: d = {}, items, release, downstream, ...rest } = r;
   return {
-    lab: r.lab,
-    title: r.title,
-    files: r.files,
-    due: r.due,
-    release: { files: r.release?.files ?? [], scripts: r.release?.scripts ?? {} },
+    ...rest,
+    downstream: downstream ?? 'charged',
+    release: { files: release?.files ?? [], scripts: release?.scripts ?? {} },
     file,
-    items: r.items.map((it) => ({
-      id: it.id,
-      title: it.title,
-      points: it.points,
-      op: it.op,
-      check: it.check,
-      outputs: it.outputs,
-      bounds: it.bounds,
-      cases: it.cases,
+    items: items.map((it) => ({
+      ...it,
       tolerance: { ...REFERENCE_TOLERANCE, ...d.tolerance, ...it.tolerance },
       gradcheck: { ...GRADCHECK_DEFAULTS, ...d.gradcheck, ...it.gradcheck },
       visibility: it.visibility ?? d.visibility ?? 'visible',
@@ -185,7 +180,7 @@ export function resolveRubric(r: RubricFile, file: string): Rubric {
       scoring: it.scoring ?? d.scoring ?? 'proportional',
       hints: it.hints ?? [],
       mutants: it.mutants ?? [],
-      figure: it.figure,
+      builds_on: it.builds_on ?? [],
     })),
   };
 }
@@ -201,7 +196,7 @@ export interface LabCatalogue {
 /** Problems that need the lab to see: unknown ops, fixtures, mutants; a backward with no backward. */
 export function crossCheck(doc: SpecDocument, r: RubricFile, lab: LabCatalogue): SpecIssue[] {
   const issues: SpecIssue[] = [];
-  if (r.lab !== lab.lab) issues.push(doc.issue(['lab'], `the file is rubrics/${lab.lab}.yaml but says lab "${r.lab}"`));
+  if (r.lab && r.lab !== lab.lab) issues.push(doc.issue(['lab'], `the file is rubrics/${lab.lab}.yaml but says lab "${r.lab}"`));
   r.items.forEach((it, i) => {
     const op = lab.ops[it.op];
     if (!op) {
@@ -221,8 +216,29 @@ export function crossCheck(doc: SpecDocument, r: RubricFile, lab: LabCatalogue):
     (it.mutants ?? []).forEach((m, k) => {
       if (!lab.mutants.has(m)) issues.push(doc.issue(['items', i, 'mutants', k], `no mutant "${m}" in fixtures/mutants/${lab.lab}/`));
     });
+    (it.builds_on ?? []).forEach((id, k) => {
+      const at = r.items.findIndex((other) => other?.id === id);
+      if (at < 0) issues.push(doc.issue(['items', i, 'builds_on', k], `no item "${id}" in this rubric`));
+      else if (at === i) issues.push(doc.issue(['items', i, 'builds_on', k], 'an item cannot build on itself'));
+    });
   });
   return issues;
+}
+
+/**
+ * The items of a rubric that fails its schema which are well-formed on their own, at their
+ * own indices (the others are holes), so that their cross-checks are reported with the
+ * schema's problems: every problem at once.
+ */
+function wellFormedPart(data: unknown): RubricFile {
+  const raw = (data ?? {}) as { lab?: unknown; items?: unknown };
+  const list = Array.isArray(raw.items) ? raw.items : [];
+  const items = new Array<ItemFile>(list.length);
+  list.forEach((it, i) => {
+    const ok = ItemSchema.safeParse(it);
+    if (ok.success) items[i] = ok.data;
+  });
+  return { lab: typeof raw.lab === 'string' ? raw.lab : '', items } as RubricFile;
 }
 
 /** Reads and checks a rubric; throws a SpecError with every problem. */
@@ -236,7 +252,7 @@ export function loadRubric(file: string, displayName: string, lab?: LabCatalogue
     if (!(e instanceof SpecError)) throw e;
     issues.unshift(...e.issues);
   }
-  if (parsed && lab) issues.push(...crossCheck(doc, parsed, lab));
+  if (lab) issues.push(...crossCheck(doc, parsed ?? wellFormedPart(doc.data), lab));
   if (issues.length > 0 || !parsed) throw new SpecError(issues);
   return resolveRubric(parsed, displayName);
 }

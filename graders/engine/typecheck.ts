@@ -12,6 +12,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type * as TS from 'typescript';
+import { cacheFolder, contentKey, readCached, typescriptVersion, writeCached } from './disk-cache';
 import { ALLOWED_PACKAGES, SourceTree, typescript } from './modules';
 
 const libFiles = new Map<string, TS.SourceFile>();
@@ -65,7 +66,40 @@ function withoutRoot(root: string, text: string): string {
   return text.replace(new RegExp(forms.join('|'), process.platform === 'win32' ? 'gi' : 'g'), '');
 }
 
+const TYPECHECK_VERSION = '1';
+
+interface CachedCheck {
+  /** Every file of the tree the compiler asked for, with a hash of what it read (null: absent). */
+  reads: Record<string, string | null>;
+  notes: string[];
+}
+
+const digest = (text: string | undefined) => (text === undefined ? null : contentKey(text));
+
+/**
+ * The type-check's notes, kept on disk with the hash of every submission file the compiler
+ * read: unchanged files give the same notes without loading the compiler.
+ */
 export function typeErrors(graders: string, tree: SourceTree, files: string[], limit = 10): string[] {
+  const folder = cacheFolder(path.resolve(graders), 'typecheck');
+  const key = contentKey(TYPECHECK_VERSION, typescriptVersion(graders), String(limit), ...files.flatMap((f) => [f, tree.read(f) ?? '\0absent']));
+  const cached = readCached<CachedCheck>(folder, key);
+  if (cached && Object.entries(cached.reads).every(([rel, hash]) => digest(tree.read(rel)) === hash)) return cached.notes;
+  const reads: Record<string, string | null> = {};
+  const recording: SourceTree = {
+    ...tree,
+    read: (rel) => {
+      const text = tree.read(rel);
+      reads[rel] = digest(text);
+      return text;
+    },
+  };
+  const notes = checkTypes(graders, recording, files, limit);
+  writeCached(folder, key, { reads, notes } satisfies CachedCheck);
+  return notes;
+}
+
+function checkTypes(graders: string, tree: SourceTree, files: string[], limit: number): string[] {
   const ts = typescript();
   const root = path.resolve(graders);
   const labsDir = path.join(root, 'labs');

@@ -6,12 +6,10 @@
  * - each mutant (one known mistake) loses points on exactly the items it names, and every
  *   one of those items that names the mutant gives its diagnosis.
  */
-import { ExpectedBundle, expectedFor, mutantTree, referenceTree } from './expected';
-import { gradeLab } from './grade';
-import { gradcheck } from './gradcheck';
-import { StudentProcess } from './host';
+import { ExpectedBundle, expectedFor, mutantTree, referenceTree, startTrusted } from './expected';
+import { againstOwnForward, gradeLab } from './grade';
 import { Lab, loadLab } from './labs';
-import { buildModules, directoryTree, SourceTree } from './modules';
+import { directoryTree, SourceTree } from './modules';
 import type { LabResult } from './results';
 import type { SandboxMode } from './sandbox';
 import { compareValues } from './compare';
@@ -56,8 +54,7 @@ async function mapLimit<T, R>(items: T[], limit: number, f: (t: T) => Promise<R>
 
 /** The reference's gradients against finite differences of its own forward, on drawn cases. */
 async function referenceSelfCheck(root: string, lab: Lab, expected: ExpectedBundle): Promise<string[]> {
-  const built = buildModules(root, referenceTree(root, lab.name), lab.files, lab.opsFile);
-  const proc = new StudentProcess(built.modules, { sandbox: 'none', memoryMb: 2048 });
+  const proc = startTrusted(root, lab);
   const problems: string[] = [];
   try {
     for (const [index, item] of lab.rubric.items.entries()) {
@@ -76,19 +73,7 @@ async function referenceSelfCheck(root: string, lab: Lab, expected: ExpectedBund
     for (const item of lab.rubric.items.filter((it) => it.check === 'backward' && it.gradcheck.numeric)) {
       for (const [k, e] of expected.items[item.id].cases.entries()) {
         if (item.cases[k].fixture !== undefined) continue; // fixtures sit on kinks and extremes on purpose
-        const r = await gradcheck(
-          async (batch) => {
-            const res = await proc.callMany(item.op, 'forward', batch.map((inputs) => ({ inputs, params: e.params })), 120000);
-            if (!res.ok) throw new Error(res.failure.message);
-            return res.values;
-          },
-          e.inputs,
-          e.upstream ?? {},
-          e.grads ?? {},
-          Object.keys(e.grads ?? {}).filter((name) => name in e.inputs),
-          item.gradcheck,
-          e.seed,
-        );
+        const r = await againstOwnForward(proc, item, e, e.grads ?? {}, 120000);
         if (!r.ok) problems.push(`${item.id} (${e.label}): the reference's backward disagrees with finite differences of its forward: ${r.message}`);
       }
     }

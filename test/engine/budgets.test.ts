@@ -91,11 +91,10 @@ test('an infinite loop in layerNormForward, which most transformer items run, is
   const r = await gradeSubmission({ root: ROOT, submission: dir, labs: ['transformer'], sandbox: 'permission' });
   const seconds = (Date.now() - started) / 1000;
   const items = r.labs[0].items;
-  // The time the budgets allowed (what the loop cost, apart from restarting the process after
-  // each stop): one full budget and short ones, well inside the 15 s goal. The wall-clock
-  // bound only catches a regression to one full budget per item (the benchmark measures speed).
-  const waited = items.map((i) => /did not finish within ([\d.]+) (ms|s)/.exec(i.message)).filter((m) => m !== null).reduce((sum, m) => sum + Number(m![1]) * (m![2] === 's' ? 1 : 0.001), 0);
-  expect(waited).toBeLessThan(8);
+  // One full budget, then short ones (the benchmark measures the seconds; the wall-clock bound
+  // here only catches a return to one full budget per item, which took 141 s).
+  const full = items.filter((i) => i.status === 'timed_out' && i.message.includes(`at least ${BUDGET.floorMs / 1000} s`));
+  expect(full.map((i) => i.id)).toEqual(['layer_norm.forward']);
   expect(seconds).toBeLessThan(60);
   const timedOut = items.filter((i) => i.status === 'timed_out');
   expect(timedOut.length).toBeGreaterThan(5);

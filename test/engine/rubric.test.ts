@@ -97,6 +97,19 @@ describe('the rubric schema', () => {
     );
   });
 
+  test('reports schema problems and problems that need the lab together, in one pass', () => {
+    // items[0] breaks the schema; items[1] is well-formed but names an unknown mutant and builds on a missing item.
+    const bad = GOOD.replace('points: 2', 'points: -2').replace('mutants: [square-grad-sign]', 'mutants: [no-such-mutant]\n    builds_on: [nowhere.forward]');
+    const found = problems(bad);
+    expect(found).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^rubrics\/toy\.yaml:\d+:\d+ items\[0\]\.points: /),
+        expect.stringContaining('items[1].mutants[0]: no mutant "no-such-mutant"'),
+        expect.stringContaining('items[1].builds_on[0]: no item "nowhere.forward" in this rubric'),
+      ]),
+    );
+  });
+
   test('reports a YAML syntax error with its line', () => {
     expect(problems('lab: toy\nitems: [\n  - id: x\n')[0]).toMatch(/^rubrics\/toy\.yaml:\d+:\d+ YAML syntax: /);
   });
