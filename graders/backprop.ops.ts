@@ -14,8 +14,14 @@
  *   gradients are named like the leaf inputs, so finite differences can check them too.
  * - `expression_zero_grad`: the same, but backward runs backward(), zeroGrad(), backward().
  * - layers: `linear`, `mse`, `cross_entropy`; the network: `mlp_cross_entropy`, `sgd_step`,
- *   `sgd_steps` (the oracle's 5-step run), and `train_classifier` (a seeded toy set and
- *   initialisation, the student's `train`, and the training accuracy and losses it reaches).
+ *   `sgd_steps` (the oracle's 5-step run: losses and final parameters).
+ * - `train_steps`: the training procedure, step by step: the loss of each step (`losses`) and
+ *   the change each step made to each parameter (`update.W1`, ...: [steps, ...shape]).
+ * - `train_classifier`: a seeded toy set and initialisation, and the student's `train`; returns
+ *   the trained parameters and the student's losses. Its `evaluate`, in the grader, adds the
+ *   accuracy of the trained parameters on a held-out set drawn there from params.heldout_seed
+ *   (`heldout_accuracy`) and on the training set (`accuracy`), both computed with this file's
+ *   forward, never the student's mlpForward. The student process never sees held-out data.
  * Parameters are copied into the lab's Mlp, since training updates them in place.
  */
 import type { IntTensor, Tensor } from '../labs/common';
@@ -264,20 +270,19 @@ const MLP_INPUTS = {
   targets: { shape: ['N'], dtype: 'int' as const, range: [0, 'C'] as [number, string] },
 };
 
+type Toy = Pick<Rng, 'uniform' | 'normal'>;
+
 /**
- * A seeded classification set and a seeded initialisation: `two_moons` (two interleaved half
+ * `n` points of a toy set, labels alternating 0, 1, 0, ...: `two_moons` (two interleaved half
  * circles) or `xor` (four blobs, opposite corners share a class); 2 features, 2 classes.
  */
-function generateClassifier(rng: Rng, p: Params): Record<string, any> {
-  const n: number = p.n ?? 100;
-  const noise: number = p.noise ?? 0.1;
-  const H: number = p.hidden ?? 16;
+function toySet(rng: Toy, dataset: string, n: number, noise: number): { x: Tensor; targets: IntTensor } {
   const x = new Float64Array(2 * n);
   const targets = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const label = i % 2;
     let [u, v] = [0, 0];
-    if (p.dataset === 'xor') {
+    if (dataset === 'xor') {
       const s = rng.uniform() < 0.5 ? -1 : 1;
       [u, v] = [s, label === 0 ? s : -s];
     } else {
@@ -288,14 +293,106 @@ function generateClassifier(rng: Rng, p: Params): Record<string, any> {
     x[2 * i + 1] = v + noise * rng.normal();
     targets[i] = label;
   }
+  return { x: { shape: [n, 2], data: x }, targets: { shape: [n], data: targets } };
+}
+
+/**
+ * labs/common/rng.ts (mulberry32, Box-Muller), for drawing held-out sets inside the student
+ * process, where this file can import nothing.
+ */
+function seededRng(seed: number): Toy {
+  let state = seed >>> 0;
+  const uniform = () => {
+    let t = (state = (state + 0x6d2b79f5) >>> 0);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const normal = () => {
+    let u = 0;
+    while (u === 0) u = uniform();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * uniform());
+  };
+  return { uniform, normal };
+}
+
+/** The training set and a seeded initialisation (weights N(0, 1/fan_in), zero biases). */
+function generateClassifier(rng: Rng, p: Params): Record<string, any> {
+  const H: number = p.hidden ?? 16;
+  const { x, targets } = toySet(rng, p.dataset, p.n ?? 100, p.noise ?? 0.1);
   return {
-    x: { shape: [n, 2], data: x },
-    targets: { shape: [n], data: targets },
+    x,
+    targets,
     W1: { shape: [H, 2], data: rng.normals(2 * H, Math.sqrt(1 / 2)) },
     b1: { shape: [H], data: new Float64Array(H) },
     W2: { shape: [2, H], data: rng.normals(2 * H, Math.sqrt(1 / H)) },
     b2: { shape: [2], data: new Float64Array(2) },
   };
+}
+
+/**
+ * The held-out set of a training case: the same distribution as its training set, drawn from
+ * params.heldout_seed. Only this file sees its targets; the student's code never does.
+ */
+function heldOutSet(p: Params): { x: Tensor; targets: IntTensor } {
+  if (!Number.isInteger(p.heldout_seed) || !Number.isInteger(p.heldout_n)) throw new Error('a training case needs params heldout_seed and heldout_n (integers)');
+  return toySet(seededRng(p.heldout_seed), p.dataset, p.heldout_n, p.noise ?? 0.1);
+}
+
+const PARAMETER_NAMES = ['W1', 'b1', 'W2', 'b2'] as const;
+type Weights = Record<(typeof PARAMETER_NAMES)[number], Tensor>;
+
+/**
+ * Copies of the parameters train() left in the Mlp, each checked against its initial shape
+ * (train may replace a parameter's tensor, not change its shape).
+ */
+function trainedWeights(mlp: MlpLab.Mlp, initial: Record<string, Tensor>): Weights {
+  const out = {} as Weights;
+  for (const name of PARAMETER_NAMES) {
+    const t = mlp[name]?.data;
+    const want = initial[name].shape;
+    const size = initial[name].data.length;
+    if (!t || !Array.isArray(t.shape) || t.shape.join() !== want.join() || t.data?.length !== size) {
+      const got = t && Array.isArray(t.shape) ? `shape [${t.shape.join(', ')}] with ${t.data?.length} values` : JSON.stringify(t)?.slice(0, 60);
+      throw new Error(`after train(), mlp.${name}.data should be a tensor of shape [${want.join(', ')}] (${size} values), got ${got}`);
+    }
+    out[name] = copy(t);
+  }
+  return out;
+}
+
+function logistic(z: number): number {
+  if (z < 0) {
+    const e = Math.exp(z);
+    return e / (1 + e);
+  }
+  return 1 / (1 + Math.exp(-z));
+}
+
+const ACTIVATION: Record<ActivationName, (z: number) => number> = { relu: (z) => (z > 0 ? z : 0), tanh: Math.tanh, sigmoid: logistic };
+
+/** y = x W^T + b; x: [N, in], W: [out, in]. */
+function affine(x: Tensor, W: Tensor, b: Tensor, f: (z: number) => number = (z) => z): Tensor {
+  const [N, inner] = x.shape;
+  const out = W.shape[0];
+  const y = new Float64Array(N * out);
+  for (let n = 0; n < N; n++) {
+    for (let j = 0; j < out; j++) {
+      let s = b.data[j];
+      for (let i = 0; i < inner; i++) s += x.data[n * inner + i] * W.data[j * inner + i];
+      y[n * out + j] = f(s);
+    }
+  }
+  return { shape: [N, out], data: y };
+}
+
+/**
+ * The network's logits computed here, not by the student's mlpForward: the accuracy that
+ * decides points depends on the parameters the student's training reached, and on nothing
+ * else the student's code says.
+ */
+function logitsOf(w: Weights, activation: ActivationName, x: Tensor): Tensor {
+  return affine(affine(x, w.W1, w.b1, ACTIVATION[activation]), w.W2, w.b2);
 }
 
 export const ops: Ops<Lab> = {
@@ -381,13 +478,50 @@ export const ops: Ops<Lab> = {
       return { losses, ...parameters(mlp) };
     },
   },
+  train_steps: {
+    uses: { forward: ['train'] },
+    inputs: MLP_INPUTS,
+    // train(mlp, x, targets, s, lr) from the same start for s = 1 .. steps: the parameters after
+    // s steps minus those after s - 1 are what step s did. One call per step would not do: a
+    // train() that zeroes the gradients once, before its loop, goes wrong from its second step.
+    forward: (lab, inputs, p) => {
+      const steps: number = p.steps;
+      let before: Record<string, Tensor> = inputs;
+      let losses: number[] = [];
+      const stacked = (t: Tensor): Tensor => ({ shape: [steps, ...t.shape], data: new Float64Array(steps * t.data.length) });
+      const update: Weights = { W1: stacked(inputs.W1), b1: stacked(inputs.b1), W2: stacked(inputs.W2), b2: stacked(inputs.b2) };
+      for (let s = 1; s <= steps; s++) {
+        const mlp = mlpOf(inputs, p.activation);
+        losses = Array.from(lab.train(mlp, inputs.x, inputs.targets, s, p.lr));
+        const after = trainedWeights(mlp, inputs);
+        for (const name of PARAMETER_NAMES) {
+          const size = after[name].data.length;
+          for (let i = 0; i < size; i++) update[name].data[(s - 1) * size + i] = after[name].data[i] - before[name].data[i];
+        }
+        before = after;
+      }
+      return { losses: { shape: [losses.length], data: Float64Array.from(losses) }, update };
+    },
+  },
   train_classifier: {
-    uses: { forward: ['train', 'mlpForward'] },
+    uses: { forward: ['train'] },
     generate: generateClassifier,
     forward: (lab, inputs, p) => {
-      const mlp = mlpOf(inputs, p.activation ?? 'tanh');
+      const activation: ActivationName = p.activation ?? 'tanh';
+      const mlp = mlpOf(inputs, activation);
       const losses = Array.from(lab.train(mlp, inputs.x, inputs.targets, p.steps, p.lr));
-      return { accuracy: accuracy(lab.mlpForward(mlp, inputs.x).logits, inputs.targets), losses };
+      return { losses, ...trainedWeights(mlp, inputs) };
+    },
+    // In the grader: the held-out set is drawn here, never in the student process.
+    evaluate: (outputs, inputs, p) => {
+      const activation: ActivationName = p.activation ?? 'tanh';
+      // What came back is the student's word: shapes are checked before anything loops over them.
+      const trained = trainedWeights({ W1: { data: outputs.W1 }, b1: { data: outputs.b1 }, W2: { data: outputs.W2 }, b2: { data: outputs.b2 } } as unknown as MlpLab.Mlp, inputs);
+      const heldOut = heldOutSet(p);
+      return {
+        heldout_accuracy: accuracy(logitsOf(trained, activation, heldOut.x), heldOut.targets),
+        accuracy: accuracy(logitsOf(trained, activation, inputs.x), inputs.targets),
+      };
     },
   },
 };

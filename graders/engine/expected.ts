@@ -16,6 +16,7 @@ import { StudentProcess } from './host';
 import type { Lab } from './labs';
 import { applyMutant, Mutant } from './mutants';
 import { buildModules, directoryTree, mapTree, mountedTree, overlay, SourceTree } from './modules';
+import type { OpDef } from './ops';
 import type { Item, Params } from './rubric';
 import { Values, fromJson, toJson } from './values';
 
@@ -123,6 +124,14 @@ function fail(lab: string, who: string, item: Item, c: ConcreteCase, message: st
   throw new Error(`${who} fails on ${lab} item ${item.id}, case "${c.label}": ${message}`);
 }
 
+/**
+ * A forward answer with what the op's grader-side `evaluate` computes from it joined in (see
+ * ops.ts); the answer itself when the op has none. Throws what `evaluate` throws.
+ */
+export function evaluated(op: OpDef, value: Values, inputs: Values, params: Params): Values {
+  return op.evaluate ? { ...value, ...(op.evaluate(value, inputs, params) as Values) } : value;
+}
+
 /** Runs the reference (and the mutants) on every case of the given items. */
 export async function computeExpected(root: string, lab: Lab, items: Item[] = lab.rubric.items, key = expectedKey(root, lab.name)): Promise<ExpectedBundle> {
   const bundle: ExpectedBundle = { format: EXPECTED_FORMAT, version: EXPECTED_VERSION, lab: lab.name, key, items: {} };
@@ -143,7 +152,8 @@ export async function computeExpected(root: string, lab: Lab, items: Item[] = la
         const c = concreteCase(op, spec, lab.fixtures);
         const fwd = await reference.call({ op: item.op, stage: 'forward', inputs: c.inputs, params: c.params }, REFERENCE_TIMEOUT_MS);
         if (!fwd.ok) fail(lab.name, 'the reference', item, c, fwd.failure.message);
-        const e: ExpectedCase = { label: c.label, seed: c.seed, inputs: c.inputs, params: c.params, outputs: fwd.value, mutants: {}, ms: fwd.ms, forward_ms: fwd.ms };
+        const outputs = item.check === 'forward' ? evaluated(op, fwd.value, c.inputs, c.params) : fwd.value;
+        const e: ExpectedCase = { label: c.label, seed: c.seed, inputs: c.inputs, params: c.params, outputs, mutants: {}, ms: fwd.ms, forward_ms: fwd.ms };
         if (item.check === 'backward') {
           e.upstream = drawUpstream(fwd.value, op.upstream, c.seed);
           const bwd = await reference.call({ op: item.op, stage: 'backward', inputs: c.inputs, params: c.params, upstream: e.upstream }, REFERENCE_TIMEOUT_MS);
@@ -169,7 +179,7 @@ export async function computeExpected(root: string, lab: Lab, items: Item[] = la
       for (const item of its) {
         for (const e of bundle.items[item.id].cases) {
           const r = await proc.call({ op: item.op, stage: item.check, inputs: e.inputs, params: e.params, upstream: e.upstream }, REFERENCE_TIMEOUT_MS);
-          e.mutants[id] = r.ok ? { value: r.value } : { failure: r.failure.message };
+          e.mutants[id] = r.ok ? { value: item.check === 'forward' ? evaluated(lab.ops[item.op], r.value, e.inputs, e.params) : r.value } : { failure: r.failure.message };
         }
       }
     } finally {

@@ -4,7 +4,8 @@
  */
 import * as path from 'path';
 import { Comparison, compareValues, formatMismatch, mismatchStatus } from './compare';
-import { ExpectedBundle, ExpectedCase, ExpectedItem, expectedFor } from './expected';
+import { ExpectedBundle, ExpectedCase, ExpectedItem, evaluated, expectedFor } from './expected';
+import type { OpDef } from './ops';
 import { outputFigure } from './figures';
 import { Budget, callBudget, loadBudget, SlowFunctions, SubmissionBudgets } from './budgets';
 import { GradcheckResult, gradcheck } from './gradcheck';
@@ -106,7 +107,7 @@ async function explainGradient(proc: StudentProcess, item: Item, e: ExpectedCase
   return 'Your backward agrees with finite differences of your forward, but not closely enough with the reference.';
 }
 
-async function gradeCase(proc: StudentProcess, item: Item, e: ExpectedCase, deadline: number, budget: Budget): Promise<CaseVerdict> {
+async function gradeCase(proc: StudentProcess, item: Item, op: OpDef, e: ExpectedCase, deadline: number, budget: Budget): Promise<CaseVerdict> {
   const remaining = deadline - Date.now();
   if (remaining <= 0) return { label: e.label, status: 'timed_out', message: `not run: the item's ${formatSeconds(item.timeout * 1000)} ran out` };
   const ms = Math.min(remaining, budget.ms);
@@ -119,8 +120,14 @@ async function gradeCase(proc: StudentProcess, item: Item, e: ExpectedCase, dead
     return { label: e.label, status: 'mutated_input', message: `your code changed its input${r.mutated.length > 1 ? 's' : ''} ${r.mutated.join(', ')} in place; compute into a new tensor instead` };
   }
   if (item.check === 'forward') {
-    if (item.bounds) return boundsVerdict(e.label, item.bounds, r.value);
-    return comparisonVerdict(e.label, compareValues(pick(e.outputs, item.outputs), r.value, item.tolerance), r.value);
+    let value: Values;
+    try {
+      value = evaluated(op, r.value, e.inputs, e.params);
+    } catch (err) {
+      return { label: e.label, status: 'wrong_type', message: `what your code returned could not be evaluated: ${(err as Error).message}`, value: r.value };
+    }
+    if (item.bounds) return boundsVerdict(e.label, item.bounds, value);
+    return comparisonVerdict(e.label, compareValues(pick(e.outputs, item.outputs), value, item.tolerance), value);
   }
   const verdict = comparisonVerdict(e.label, compareValues(e.grads!, r.value, item.tolerance), r.value);
   if (verdict.status === 'wrong_value' && item.gradcheck.numeric) {
@@ -161,7 +168,7 @@ function diagnose(item: Item, exp: ExpectedItem, verdicts: CaseVerdict[]): strin
  * runs out of time, the functions the item runs are known to be slow: the item's other cases
  * are not run, and later items that run them get a short budget.
  */
-export async function gradeItem(proc: StudentProcess, item: Item, exp: ExpectedItem, slow = new SlowFunctions()): Promise<ItemResult> {
+export async function gradeItem(proc: StudentProcess, item: Item, exp: ExpectedItem, slow = new SlowFunctions(), op: OpDef = {} as OpDef): Promise<ItemResult> {
   const started = Date.now();
   const deadline = started + item.timeout * 1000;
   const exercises = exp.exercises ?? [];
@@ -173,7 +180,7 @@ export async function gradeItem(proc: StudentProcess, item: Item, exp: ExpectedI
       continue;
     }
     const budget = slow.budget(exercises, e.ms, callBudget(e.ms, item.timeout * 1000));
-    const v = await gradeCase(proc, item, e, deadline, budget);
+    const v = await gradeCase(proc, item, op, e, deadline, budget);
     verdicts.push(v);
     if (v.status === 'timed_out') {
       ranOut = e.label;
@@ -311,7 +318,7 @@ export class LabSession {
 
   async grade(item: Item): Promise<ItemResult> {
     const r = this.proc
-      ? await gradeItem(this.proc, item, this.opts.expected.items[item.id], this.slow)
+      ? await gradeItem(this.proc, item, this.opts.expected.items[item.id], this.slow, this.lab.ops[item.op])
       : zeroItem(item, this.buildProblem!.status, this.buildProblem!.message);
     const loadProblem = this.proc?.loadProblem;
     if (loadProblem?.status === 'timed_out' && this.opts.budgets) this.opts.budgets.neverLoaded ??= `lab ${this.lab.name}`;

@@ -51,6 +51,8 @@ interface ChildError {
   stack: string;
   notImplemented?: boolean;
   missingExport?: string[];
+  /** Inputs the ops read that the case does not have (an input name that does not match the op). */
+  absentInputs?: string[];
 }
 
 /** Keeps the last `limit` characters of a stream (student output can be a flood). */
@@ -107,7 +109,9 @@ function describeThrow(raw: unknown): CallFailure {
   const message = boundText(e.message ?? '');
   if (Array.isArray(e.missingExport)) return { status: 'missing_export', message: `your lab does not export ${boundText(e.missingExport.map(String).join(', '), 300)}` };
   if (e.notImplemented === true) return { status: 'not_implemented', message };
-  return { status: 'threw', message: `${name}: ${message}${firstStudentFrame(String(e.stack ?? ''))}` };
+  const absent = Array.isArray(e.absentInputs) && e.absentInputs.length ? e.absentInputs.map(String) : undefined;
+  const opsBug = absent ? ` (the grader's ops read input ${boundText(absent.map((a) => `'${a}'`).join(', '), 200)}, which the case does not have: an input name in the lab's ops does not match the op, a bug of the graders)` : '';
+  return { status: 'threw', message: `${name}: ${message}${firstStudentFrame(String(e.stack ?? ''))}${opsBug}` };
 }
 
 /** " (labs/activations/activations.ts:12:9)" from a stack trace, when the error came from lab code. */

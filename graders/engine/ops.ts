@@ -40,6 +40,13 @@ export interface OpDef<Lab = any> {
   forward(lab: Lab, inputs: any, params: any): Record<string, unknown>;
   /** Gradients named after the inputs they belong to. */
   backward?(lab: Lab, inputs: any, params: any, upstream: any): Record<string, unknown>;
+  /**
+   * Runs in the grader only, on every answer of a forward check (the reference's, each
+   * mutant's, the student's) before it is compared or bounded: numbers the grader computes from
+   * what the code returned, such as the accuracy of returned weights on held-out data whose
+   * targets the student process never receives. Its outputs join the answer's.
+   */
+  evaluate?(outputs: any, inputs: any, params: any): Record<string, unknown>;
 }
 
 export type Ops<Lab = any> = Record<string, OpDef<Lab>>;

@@ -37,6 +37,24 @@ export interface LabValidation {
   reference: { score: number; ok: boolean; problems: string[] };
   stub: { score: number; ok: boolean; problems: string[] };
   mutants: MutantVerdict[];
+  /** What every lab must have (README, "Adding a lab") and this one lacks, each with where. */
+  requirements: string[];
+}
+
+/** The fewest known mistakes a lab's graders must be shown to catch. */
+export const MIN_MUTANTS = 3;
+
+/** What the test suite requires of every lab, checked here so that `validate` says it first. */
+export function labRequirements(lab: Lab): string[] {
+  const problems: string[] = [];
+  if (!lab.rubric.items.some((it) => it.visibility !== 'visible')) {
+    problems.push(`${lab.rubric.file}: no item is hidden or after_due_date; every lab keeps at least one back (a copied answer key cannot pass what it cannot see)`);
+  }
+  const mutants = Object.keys(lab.mutants).length;
+  if (mutants < MIN_MUTANTS) {
+    problems.push(`fixtures/mutants/${lab.name}/: ${mutants} mutant${mutants === 1 ? '' : 's'}; every lab needs at least ${MIN_MUTANTS} known mistakes that its graders are shown to catch`);
+  }
+  return problems;
 }
 
 async function mapLimit<T, R>(items: T[], limit: number, f: (t: T) => Promise<R>): Promise<R[]> {
@@ -152,5 +170,6 @@ export async function validateLab(name: string, opts: ValidateOptions): Promise<
   });
   const reference = { score: refResult.score, ok: refProblems.length === 0, problems: refProblems };
   const stub = { score: stubResult.score, ok: stubProblems.length === 0, problems: stubProblems };
-  return { lab: name, ok: reference.ok && stub.ok && verdicts.every((v) => v.caught), maxScore, reference, stub, mutants: verdicts };
+  const requirements = labRequirements(lab);
+  return { lab: name, ok: reference.ok && stub.ok && verdicts.every((v) => v.caught) && requirements.length === 0, maxScore, reference, stub, mutants: verdicts, requirements };
 }

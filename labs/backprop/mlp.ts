@@ -82,7 +82,10 @@ export function trainStep(mlp: Mlp, x: Tensor, targets: IntTensor, lr: number): 
   return notImplemented('trainStep');
 }
 
-/** `steps` training steps; returns the loss of each step, in order. */
+/**
+ * `steps` training steps; returns the loss of each step, in order. It trains `mlp` in place:
+ * the grader reads the parameters it leaves there.
+ */
 export function train(mlp: Mlp, x: Tensor, targets: IntTensor, steps: number, lr: number): number[] {
   // TODO
   return notImplemented('train');

@@ -29,6 +29,7 @@ export const validate: CommandSpec = {
         if (m.unexpected.length) io.out(`    also lost points on ${m.unexpected.join(', ')} (add them to \`loses\` if that is right)`);
         if (m.undiagnosed.length) io.out(`    no diagnosis on ${m.undiagnosed.join(', ')}`);
       }
+      for (const r of v.requirements) io.out(`  missing: ${r}`);
     }
     return ok ? 0 : 1;
   },

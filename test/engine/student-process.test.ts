@@ -144,3 +144,11 @@ test('without a sandbox the same code can read reference/ (so the tests above te
   expect(await call(p)).toMatchObject({ ok: true });
   await p.close();
 });
+
+test('an ops file that reads an input the case does not have is named as the graders\' bug, not the student\'s', async () => {
+  const p = probe(double);
+  const r = await call(p, 3000, 'misnamed');
+  expect(r).toMatchObject({ ok: false, failure: { status: 'threw' } });
+  expect(!r.ok && r.failure.message).toContain("the grader's ops read input 'X', which the case does not have");
+  await p.close();
+});

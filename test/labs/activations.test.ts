@@ -1,3 +1,3 @@
 import { labSuite } from '../support/lab-suite';
 
-labSuite('activations', { minMutants: 8 });
+labSuite('activations', { minMutants: 16 });

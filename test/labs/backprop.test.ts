@@ -1,3 +1,3 @@
 import { labSuite } from '../support/lab-suite';
 
-labSuite('backprop', { minMutants: 10 });
+labSuite('backprop', { minMutants: 18 });

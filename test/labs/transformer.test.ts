@@ -1,3 +1,3 @@
 import { labSuite } from '../support/lab-suite';
 
-labSuite('transformer', { minMutants: 10 });
+labSuite('transformer', { minMutants: 16 });

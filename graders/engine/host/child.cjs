@@ -172,15 +172,28 @@ function invoke(msg, inputs, params, upstream) {
   if (missing.length > 0) return { error: { name: 'MissingExport', message: `missing export: ${missing.join(', ')}`, stack: '', missingExport: missing } };
   // Student code gets its own copies, so an in-place change is seen here and hurts no later call.
   const given = deepCopy(inputs);
+  const absent = new Set();
   try {
     const started = clock();
-    const value = toPlain(op[msg.stage](lab, given, params || {}, upstream ? deepCopy(upstream) : undefined), 0);
+    const value = toPlain(op[msg.stage](lab, noting(given, absent), params || {}, upstream ? deepCopy(upstream) : undefined), 0);
     const ms = Number(clock() - started) / 1e6;
     const mutated = Object.keys(inputs).filter((k) => !sameData(inputs[k], given[k]));
     return { value, mutated, ms };
   } catch (e) {
-    return { error: describeError(e) };
+    // An op that read an input the case does not have is the ops' bug (a name that does not
+    // match), whatever the error it led to in lab code.
+    return { error: { ...describeError(e), ...(absent.size ? { absentInputs: [...absent] } : {}) } };
   }
+}
+
+/** `inputs`, noting in `absent` every name the ops read that is not among them. */
+function noting(inputs, absent) {
+  return new Proxy(inputs, {
+    get(target, key, receiver) {
+      if (typeof key === 'string' && !(key in target) && key !== 'then' && key !== 'toJSON') absent.add(key);
+      return Reflect.get(target, key, receiver);
+    },
+  });
 }
 
 process.on('message', (msg) => {
