@@ -10,8 +10,9 @@ import { typescript } from './modules';
 /**
  * For each exported function of the files, the other exported functions it calls directly or
  * through the files' own unexported helpers (`embedWithPositions` calls `positionalEncoding`).
+ * With `everything`, for every top-level declaration, every declaration it reaches.
  */
-export function directCalls(sources: Record<string, string>): Record<string, string[]> {
+export function directCalls(sources: Record<string, string>, everything = false): Record<string, string[]> {
   const ts = typescript();
   const bodies = new Map<string, TS.Node>();
   const exported = new Set<string>();
@@ -24,6 +25,7 @@ export function directCalls(sources: Record<string, string>): Record<string, str
         if (isExported) exported.add(name);
       };
       if (ts.isFunctionDeclaration(st) && st.name && st.body) add(st.name.text, st.body);
+      if (ts.isClassDeclaration(st) && st.name) add(st.name.text, st);
       if (ts.isVariableStatement(st)) {
         for (const d of st.declarationList.declarations) if (ts.isIdentifier(d.name) && d.initializer) add(d.name.text, d.initializer);
       }
@@ -40,7 +42,7 @@ export function directCalls(sources: Record<string, string>): Record<string, str
     mentions.set(name, found);
   }
   const calls: Record<string, string[]> = {};
-  for (const name of exported) {
+  for (const name of everything ? bodies.keys() : exported) {
     const reached = new Set<string>();
     const seen = new Set<string>([name]);
     const queue = [...(mentions.get(name) ?? [])];
@@ -48,7 +50,11 @@ export function directCalls(sources: Record<string, string>): Record<string, str
       const f = queue.pop()!;
       if (seen.has(f)) continue;
       seen.add(f);
-      if (exported.has(f)) reached.add(f);
+      if (everything) {
+        // Every declaration reached, directly or not (what a change anywhere on the way alters).
+        reached.add(f);
+        queue.push(...(mentions.get(f) ?? []));
+      } else if (exported.has(f)) reached.add(f);
       else queue.push(...(mentions.get(f) ?? []));
     }
     calls[name] = [...reached].sort();
@@ -67,4 +73,43 @@ export function exercised(calls: Record<string, string[]>, roots: readonly strin
     queue.push(...(calls[f] ?? []));
   }
   return [...seen].sort();
+}
+
+/** Each top-level declaration of a file: its text, by name; `null` holds everything else. */
+function declarations(text: string): Map<string | null, string> {
+  const ts = typescript();
+  const sf = ts.createSourceFile('file.ts', text, ts.ScriptTarget.ES2022, true);
+  const out = new Map<string | null, string>();
+  let rest = '';
+  for (const st of sf.statements) {
+    const names: string[] = [];
+    if ((ts.isFunctionDeclaration(st) || ts.isClassDeclaration(st)) && st.name) names.push(st.name.text);
+    if (ts.isVariableStatement(st)) for (const d of st.declarationList.declarations) if (ts.isIdentifier(d.name)) names.push(d.name.text);
+    if (names.length === 1) out.set(names[0], st.getText(sf));
+    else rest += st.getText(sf) + '\n';
+  }
+  out.set(null, rest);
+  return out;
+}
+
+/**
+ * The exported functions of a lab that a change of one file can alter: those whose own text
+ * changed, or that reach a changed declaration through the files' functions. `undefined` when
+ * the change is outside any single declaration (types, imports, shared statements): then
+ * anything may be altered.
+ */
+export function affectedExports(sources: Record<string, string>, file: string, changed: string): string[] | undefined {
+  const before = declarations(sources[file] ?? '');
+  const after = declarations(changed);
+  if (before.get(null) !== after.get(null)) return undefined;
+  const touched = new Set<string>();
+  for (const [name, text] of after) if (name !== null && before.get(name) !== text) touched.add(name);
+  for (const name of before.keys()) if (name !== null && !after.has(name)) touched.add(name);
+  const calls = directCalls({ ...sources, [file]: changed }, true);
+  const names = new Set([...Object.keys(calls), ...touched]);
+  return [...names].filter((name) => exportedIn(sources, name) && (touched.has(name) || (calls[name] ?? []).some((f) => touched.has(f)))).sort();
+}
+
+function exportedIn(sources: Record<string, string>, name: string): boolean {
+  return Object.values(sources).some((text) => new RegExp(`^export\\s+(?:async\\s+)?(?:function\\*?|const|let|class)\\s+${name}\\b`, 'm').test(text));
 }

@@ -7,7 +7,11 @@
  *   one of those items that names the mutant gives its diagnosis.
  */
 import { ExpectedBundle, expectedFor, mutantTree, referenceTree, startTrusted } from './expected';
+import * as fs from 'fs';
+import * as path from 'path';
+import { affectedExports } from './callgraph';
 import { againstOwnForward, gradeLab } from './grade';
+import { Mutant, applyMutant } from './mutants';
 import { Lab, loadLab } from './labs';
 import { directoryTree, SourceTree } from './modules';
 import type { LabResult } from './results';
@@ -148,7 +152,18 @@ export async function validateLab(name: string, opts: ValidateOptions): Promise<
   const maxScore = lab.rubric.items.reduce((s, it) => s + it.points, 0);
 
   const mutants = Object.values(lab.mutants);
-  const jobs: Array<() => Promise<LabResult>> = [() => grade(referenceTree(root, name)), () => grade(directoryTree(root)), ...mutants.map((m) => () => grade(mutantTree(root, name, m)))];
+  // A mutant is graded only on the items that run a function it changes (and those it names):
+  // on the others it is the reference, which gets full marks.
+  const sources = Object.fromEntries(lab.files.map((f) => [f, fs.readFileSync(path.join(root, 'reference', name, f.replace(`labs/${name}/`, '')), 'utf8')]));
+  const graded = (m: Mutant): Lab => {
+    const file = `labs/${name}/${m.file}`;
+    const affected = affectedExports(sources, file, applyMutant(m, sources[file] ?? ''));
+    if (!affected) return lab;
+    const items = lab.rubric.items.filter((it) => m.loses.includes(it.id) || it.mutants.includes(m.id) || (expected.items[it.id]?.exercises ?? affected).some((f) => affected.includes(f)));
+    return { ...lab, rubric: { ...lab.rubric, items } };
+  };
+  const gradeMutant = (m: Mutant) => gradeLab(graded(m), { root, tree: mutantTree(root, name, m), sandbox, expected });
+  const jobs: Array<() => Promise<LabResult>> = [() => grade(referenceTree(root, name)), () => grade(directoryTree(root)), ...mutants.map((m) => () => gradeMutant(m))];
   const [refResult, stubResult, ...mutantResults] = await mapLimit(jobs, opts.concurrency ?? 2, (job) => job());
   opts.onProgress?.(`${name}: graded the reference, the stub and ${mutants.length} mutants`);
 

@@ -15,9 +15,11 @@ import { expectedFor, shippedExpectedPath, ExpectedBundle } from '../engine/expe
 import { filesUnder } from '../engine/files';
 import { Lab, loadLab, selectLabs } from '../engine/labs';
 import type { Item } from '../engine/rubric';
+import { omissions } from '../engine/totals';
 import { Values, toJson } from '../engine/values';
 import { importClosure } from './imports';
 import { Lockfile, subsetLock } from './lockfile';
+import { RELEASE_FORMAT, RELEASE_MARKER, ReleaseManifest } from './manifest';
 
 /**
  * `student`: visible items only, with the student README and the GitHub workflow.
@@ -50,14 +52,13 @@ export interface Release {
   items: Record<string, { shipped: string[]; withheld: string[] }>;
 }
 
-/** Written in every release so `--force` only ever replaces a release. */
-export const RELEASE_MARKER = '.gradecheck-release';
+export { RELEASE_MARKER };
 
 /** Never shipped, whatever imports them. */
 export const FORBIDDEN_PREFIXES = ['reference/', 'fixtures/mutants/', 'fixtures/submissions/'];
 
-/** The small programs a release runs besides Jest: the CI grading step, watch mode, Gradescope. */
-const RUNTIME_ENTRIES = ['graders/release/runtime/run-ci.cjs', 'graders/release/runtime/watch.cjs', 'graders/release/runtime/run-autograder.cjs'];
+/** The small programs a release runs besides Jest: the CI grading step, watch mode, feedback files, Gradescope. */
+const RUNTIME_ENTRIES = ['graders/release/runtime/run-ci.cjs', 'graders/release/runtime/watch.cjs', 'graders/release/runtime/feedback.cjs', 'graders/release/runtime/run-autograder.cjs'];
 /** Loaded by path, not imported: the score-table reporter and the student process's script. */
 const ENGINE_ENTRIES = ['graders/engine/jest-reporter.cjs', 'graders/engine/host/child.cjs'];
 /** Test tooling the release's package.json needs besides what its code imports. */
@@ -85,9 +86,11 @@ export function shippedItems(lab: Lab, kind: ReleaseKind): Item[] {
 export function releasedRubric(rubricText: string, shipped: Set<string>, kind: ReleaseKind): string {
   const raw = parseYaml(rubricText) as { lab: string; items: Array<Record<string, unknown>> } & Record<string, unknown>;
   const items = raw.items.filter((it) => shipped.has(String(it.id))).map(({ mutants: _mutants, ...it }) => it);
+  const withheld = raw.items.length - items.length;
   const header =
     kind === 'student'
-      ? `# The ${raw.lab} rubric: what is graded, for how many points, within which tolerances.\n# Hidden items are graded too, with your pushed work, but are not listed here.\n`
+      ? `# The ${raw.lab} rubric: what is graded, for how many points, within which tolerances.\n` +
+        (withheld ? `# ${withheld} hidden item${withheld === 1 ? ' is' : 's are'} not listed here: your instructor grades them after the deadline.\n` : '')
       : `# The ${raw.lab} rubric, every item, hidden ones included: never give this to students.\n`;
   return header + stringifyYaml({ ...raw, items }, { lineWidth: 0 });
 }
@@ -105,7 +108,13 @@ export function releasedFixtures(fixturesText: string, items: Item[]): string | 
 export function releasedExpected(full: ExpectedBundle, items: Item[]): ExpectedBundle {
   const missing = items.filter((it) => !(it.id in full.items)).map((it) => it.id);
   if (missing.length) throw new Error(`no expected values for ${full.lab} items ${missing.join(', ')}`);
-  return { ...full, items: Object.fromEntries(items.map((it) => [it.id, full.items[it.id]])) };
+  const shipped = new Set(items.map((it) => it.id));
+  // A diagnosis's `loses` names only shipped items: the others are not the student's to see.
+  const onlyShipped = (e: ExpectedBundle['items'][string]) => ({
+    ...e,
+    diagnoses: Object.fromEntries(Object.entries(e.diagnoses).map(([id, d]) => [id, { ...d, ...(d.loses ? { loses: d.loses.filter((l) => shipped.has(l)) } : {}) }])),
+  });
+  return { ...full, items: Object.fromEntries(items.map((it) => [it.id, onlyShipped(full.items[it.id])])) };
 }
 
 /** Files whose imports are followed into the release. */
@@ -114,9 +123,16 @@ const CODE = /\.(ts|js|cjs)$/;
 /** Lab files whose text may mention the harness's grading command. */
 const TEXT = /\.(ts|js|cjs|md|txt)$/;
 
-/** Lab files as students get them: the harness's grading command becomes the release's. */
+/**
+ * Lab files as students get them: the harness's grading command becomes the release's
+ * (`npx gradecheck grade --labs a` is `npm test -- a`; with `--feedback DIR`, `npm run feedback -- a`).
+ */
 export function releasedLabText(text: string): string {
-  return text.replace(/npx gradecheck grade --labs ([a-z0-9,-]+)/g, (_m, labs: string) => `npm test -- ${labs.split(',').join(' ')}`).replace(/npx gradecheck grade\b/g, 'npm test');
+  const labs = (list: string) => list.split(',').join(' ');
+  return text
+    .replace(/npx gradecheck grade --labs ([a-z0-9,-]+) --feedback ([\w./-]+)/g, (_m, list: string, dir: string) => `npm run feedback -- ${labs(list)}${dir === 'feedback' ? '' : ` --out ${dir}`}`)
+    .replace(/npx gradecheck grade --labs ([a-z0-9,-]+)/g, (_m, list: string) => `npm test -- ${labs(list)}`)
+    .replace(/npx gradecheck grade\b/g, 'npm test');
 }
 
 interface PackageJson {
@@ -137,7 +153,7 @@ function releasePackage(root: string, name: string, runtimePackages: string[], k
     );
   const scripts: Record<string, string> =
     kind === 'student'
-      ? { test: 'jest', watch: 'node graders/release/runtime/watch.cjs', typecheck: 'tsc --noEmit -p .', ...Object.assign({}, ...labs.map((lab) => lab.rubric.release.scripts)) }
+      ? { test: 'jest', watch: 'node graders/release/runtime/watch.cjs', feedback: 'node graders/release/runtime/feedback.cjs', typecheck: 'tsc --noEmit -p .', ...Object.assign({}, ...labs.map((lab) => lab.rubric.release.scripts)) }
       : kind === 'gradescope'
         ? { test: 'jest', autograde: 'node graders/release/runtime/run-autograder.cjs' }
         : { test: 'jest', grade: 'node graders/release/runtime/run-ci.cjs' };
@@ -152,24 +168,70 @@ function releasePackage(root: string, name: string, runtimePackages: string[], k
     }[kind],
     license: 'UNLICENSED',
     scripts,
-    engines: harness.engines ?? { node: '>=20.19' },
+    engines: harness.engines,
     dependencies: pick(runtimePackages.filter((p) => !TOOLING.includes(p))),
     devDependencies: pick(TOOLING),
   };
 }
 
-function studentReadme(labs: Lab[], items: Release['items']): string {
+/** The Node.js versions package.json "engines" accepts, as people say them: "20.19 or a later 20, 22.12 or a later 22, or 24 and later". */
+export function nodeVersionsText(range: string | undefined): string {
+  if (!range) return 'a current Node.js';
+  const parts = range.split('||').map((r) => r.trim());
+  const said = parts.map((r) => {
+    const caret = /^\^(\d+)\.(\d+)(?:\.\d+)?$/.exec(r);
+    if (caret) return `${caret[1]}.${caret[2]} or a later ${caret[1]}`;
+    const atLeast = /^>=\s*(\d+)(?:\.(\d+))?(?:\.\d+)?$/.exec(r);
+    if (atLeast) return `${atLeast[1]}${atLeast[2] && atLeast[2] !== '0' ? `.${atLeast[2]}` : ''} and later`;
+    return r;
+  });
+  return said.length > 1 ? `${said.slice(0, -1).join(', ')}, or ${said[said.length - 1]}` : said[0];
+}
+
+/** Shell lines with their comments aligned. */
+function commandLines(lines: Array<[string, string]>): string {
+  const width = Math.max(...lines.map(([c]) => c.length)) + 2;
+  return lines.map(([command, comment]) => `${command.padEnd(width)}# ${comment}`).join('\n');
+}
+
+/**
+ * The student README, from the release's configuration (its manifest, labs and package.json),
+ * so that every sentence holds for that release: which graders grade a push, whether hidden
+ * items exist and who grades them, the Node versions, the commands of its labs.
+ */
+export function studentReadme(labs: Lab[], manifest: ReleaseManifest, engines: Record<string, string> | undefined): string {
+  const points = (list: Item[]) => Math.round(list.reduce((s, it) => s + it.points, 0) * 100) / 100;
   const rows = labs.map((lab) => {
-    const shipped = lab.rubric.items.filter((it) => items[lab.name].shipped.includes(it.id));
-    const withheld = lab.rubric.items.filter((it) => items[lab.name].withheld.includes(it.id));
-    const points = (list: Item[]) => Math.round(list.reduce((s, it) => s + it.points, 0) * 100) / 100;
-    const hidden = withheld.length ? `${withheld.length} (${points(withheld)} points)` : 'none';
+    const shipped = shippedItems(lab, 'student');
+    const withheld = manifest.withheld[lab.name];
+    const hidden = withheld?.items ? `${withheld.items} (${withheld.max_score} points)` : 'none';
     const due = lab.rubric.due ? lab.rubric.due.replace('T', ' ').replace(/:00(\.000)?Z$/, ' UTC') : '';
     return `| \`${lab.name}\` | ${lab.rubric.title} | ${lab.rubric.files.map((f) => `\`labs/${lab.name}/${f}\``).join(', ')} | ${shipped.length} (${points(shipped)} points) | ${hidden} | ${due} |`;
   });
+  const pending = Object.values(manifest.withheld).reduce((p, w) => ({ items: p.items + w.items, max_score: Math.round((p.max_score + w.max_score) * 1e6) / 1e6 }), { items: 0, max_score: 0 });
+  const lab = labs[0]?.name ?? 'activations';
+  const firstItem = labs[0] ? (shippedItems(labs[0], 'student')[0]?.id ?? '') : '';
+  const scripts = labs.flatMap((lab) => Object.keys(lab.rubric.release.scripts).map((name) => `\`npm run ${name}\` (the ${lab.name} lab: see its handout)`));
+  const instructor = manifest.instructor_repository;
   return template('README.md.tmpl', {
     labsTable: ['| lab | topic | you edit | items you can run | hidden items | due |', '|---|---|---|---:|---:|---|', ...rows].join('\n'),
-    firstLab: labs[0]?.name ?? 'activations',
+    hiddenItems: pending.items
+      ? `**Hidden items** (other shapes and seeds; the table counts them) are not in this repository, and neither \`npm test\` nor your pushes grade them: your instructor grades them after the deadline, from the \`labs/\` files you pushed. They count in your grade, so make your code correct in general, not just on the visible cases. The score table says what they are worth ("${omissions({ hidden: { items: 0, score: 0, max_score: 0 }, pending }, { hiddenScores: false })[0]}").`
+      : 'Every item is in this repository: the score `npm test` gives is the whole score.',
+    nodeVersions: nodeVersionsText(engines?.node),
+    examplePending: pending.items ? `\n${omissions({ hidden: { items: 0, score: 0, max_score: 0 }, pending }, { hiddenScores: false })[0]}` : '',
+    commands: commandLines([
+      ['npm test', 'grades every lab and prints the score table'],
+      [`npm test -- ${lab}`, 'grades one lab'],
+      ...(firstItem ? [[`npm test -- ${lab} -t ${firstItem}`, 'only its items whose name matches (-t takes a regular expression)'] as [string, string]] : []),
+      [`npm run feedback -- ${lab}`, 'the same as npm test, and writes feedback/feedback.md (with figures, where a lab has them)'],
+      [`npm run watch -- ${lab}`, 'grades that lab again each time you save one of its files (Ctrl+C stops)'],
+      ['npm run typecheck', "the TypeScript compiler's view of your code"],
+    ]),
+    labScripts: scripts.length ? `\nSome labs add their own tools: ${scripts.join(', ')}.\n` : '',
+    onGithub: instructor
+      ? `Each push runs \`.github/workflows/gradecheck.yml\`, which grades your \`labs/\` files with your instructor's copy of the graders (\`${instructor}\`), not with the \`graders/\` and \`rubrics/\` of this repository: editing those changes nothing. Leave \`.github/\` as it is: it is the workflow that grades your work.`
+      : 'Each push runs `.github/workflows/gradecheck.yml`, which grades your `labs/` files with the graders of this repository, as `npm test` does.',
   });
 }
 
@@ -182,6 +244,12 @@ function prepareOut(out: string): void {
     }
   }
   fs.mkdirSync(out, { recursive: true });
+}
+
+/** The items a release leaves out of a lab, by count and points. */
+function withheldOf(lab: Lab, ids: string[]): ReleaseManifest['withheld'][string] {
+  const left = lab.rubric.items.filter((it) => ids.includes(it.id));
+  return { items: left.length, max_score: Math.round(left.reduce((s, it) => s + it.points, 0) * 1e6) / 1e6 };
 }
 
 /** Builds a release into `opts.out`. */
@@ -244,13 +312,21 @@ export async function buildRelease(opts: ReleaseOptions): Promise<Release> {
   files.set('tsconfig.json', template('tsconfig.json.tmpl'));
   files.set('jest.config.js', template('jest.config.js.tmpl'));
   files.set('.gitignore', template('gitignore.tmpl'));
-  files.set(RELEASE_MARKER, `gradecheck ${kind} release of ${names.join(', ')}\n`);
+  const manifest: ReleaseManifest = {
+    format: RELEASE_FORMAT,
+    version: 1,
+    kind,
+    labs: names,
+    ...(kind === 'student' && opts.instructorRepository ? { instructor_repository: opts.instructorRepository } : {}),
+    withheld: Object.fromEntries(labs.map((lab) => [lab.name, withheldOf(lab, items[lab.name].withheld)])),
+  };
+  files.set(RELEASE_MARKER, JSON.stringify(manifest, null, 2) + '\n');
   if (kind === 'student') {
-    files.set('README.md', studentReadme(labs, items));
-    files.set('.github/workflows/gradecheck.yml', template('workflow.yml.tmpl', { instructorRepository: opts.instructorRepository ?? '', labs: names.join(',') }));
+    files.set('README.md', studentReadme(labs, manifest, pkg.engines));
+    files.set('.github/workflows/gradecheck.yml', template('workflow.yml.tmpl', { instructorRepository: opts.instructorRepository ?? '', labs: names.join(','), nodeMajor: CI_NODE_MAJOR }));
     files.set('.github/gradecheck/grade.sh', template('grade.sh.tmpl'));
   } else if (kind === 'gradescope') {
-    files.set('setup.sh', template('setup.sh.tmpl', { nodeVersion: nodeVersionForSetup() }));
+    files.set('setup.sh', template('setup.sh.tmpl', { nodeVersion: CI_NODE_VERSION }));
     files.set('run_autograder', template('run_autograder.tmpl'));
   }
 
@@ -277,7 +353,12 @@ export function shippedExpectedRel(lab: string): string {
   return path.relative('/', shippedExpectedPath('/', lab)).split(path.sep).join('/');
 }
 
-/** The Node 20 that setup.sh installs: this machine's when it is a 20, else a known 20.19. */
-export function nodeVersionForSetup(): string {
-  return process.versions.node.startsWith('20.') ? process.versions.node : '20.19.5';
-}
+/**
+ * The Node.js that grades in CI: the current LTS line, which the workflow asks setup-node for by
+ * its major, and the exact release Gradescope's setup.sh downloads and checks against
+ * nodejs.org's SHASUMS256.txt (pinned, so the same graders make the same autograder zip).
+ */
+export const CI_NODE_VERSION = '24.21.0';
+
+/** The release line of {@link CI_NODE_VERSION}. */
+export const CI_NODE_MAJOR = CI_NODE_VERSION.split('.')[0];

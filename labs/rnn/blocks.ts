@@ -1,14 +1,16 @@
 /**
  * Building blocks for the recurrent cells, given to you (this file is not graded and you do
- * not need to change it): the weights' type, time steps of a sequence, gate blocks of a gate
- * tensor, the linear layer's forward, sigmoid, and elementwise sums and products. They only move numbers
- * around; every gradient in the lab is yours to derive.
+ * not need to change it): the weights' type, time steps of a sequence, layers of a stacked
+ * state, gate blocks of a gate tensor, the linear layer's forward, sigmoid, and elementwise
+ * sums and products. They only move numbers around; every gradient in the lab is yours to
+ * derive.
  *
  * Layouts (PyTorch's, batch first): a sequence batch x is [N, T, D] and x[n, t, d] is
  * `x.data[(n * T + t) * D + d]`; a gate tensor a = x W_ih^T + ... is [N, G*H] with gate k in
- * columns k*H .. (k+1)*H (G = 4 for the LSTM, 3 for the GRU).
+ * columns k*H .. (k+1)*H (G = 4 for the LSTM, 3 for the GRU); the states of a stack of L layers
+ * (h0, hT, c0, cT) are [L, N, H], layer 0 first.
  */
-import { Tensor, matmul, transpose, zeros, zip } from '../common';
+import { IntTensor, Tensor, matmul, tensor, transpose, zeros, zip } from '../common';
 
 // ----- a recurrent layer's weights ---------------------------------------------------------------
 
@@ -46,6 +48,45 @@ export function setTimeStep(out: Tensor, t: number, v: Tensor): void {
   const [N, T, H] = out.shape;
   if (v.shape[0] !== N || v.shape[1] !== H) throw new Error(`setTimeStep: cannot write [${v.shape.join(', ')}] into a time step of [${out.shape.join(', ')}]`);
   for (let n = 0; n < N; n++) out.data.set(v.data.subarray(n * H, (n + 1) * H), (n * T + t) * H);
+}
+
+// ----- layers of a stacked state ------------------------------------------------------------------
+
+/** Layer l of s: [L, N, H] (a stacked RNN's h0, hT, c0 or cT), as a new [N, H] tensor. */
+export function layerOf(s: Tensor, l: number): Tensor {
+  const [L, N, H] = s.shape;
+  if (s.shape.length !== 3 || l < 0 || l >= L) throw new Error(`layerOf: no layer ${l} in a state of shape [${s.shape.join(', ')}]`);
+  return tensor([N, H], s.data.subarray(l * N * H, (l + 1) * N * H));
+}
+
+/** L tensors [N, H], layer 0 first, as one [L, N, H] tensor. */
+export function stackLayers(states: Tensor[]): Tensor {
+  if (states.length === 0) throw new Error('stackLayers: no layers');
+  const [N, H] = states[0].shape;
+  const out = zeros([states.length, N, H]);
+  states.forEach((s, l) => {
+    if (s.shape.length !== 2 || s.shape[0] !== N || s.shape[1] !== H) throw new Error(`stackLayers: layer ${l} is [${s.shape.join(', ')}], layer 0 is [${N}, ${H}]`);
+    out.data.set(s.data, l * N * H);
+  });
+  return out;
+}
+
+// ----- minibatches -------------------------------------------------------------------------------
+
+/**
+ * Rows `indices` of t along its first dimension, in that order, as a new tensor: sequences of a
+ * [N, T, D] batch, or labels of an [N] tensor (a minibatch).
+ */
+export function pickRows(t: Tensor, indices: readonly number[]): Tensor;
+export function pickRows(t: IntTensor, indices: readonly number[]): IntTensor;
+export function pickRows(t: Tensor | IntTensor, indices: readonly number[]): Tensor | IntTensor {
+  const row = t.shape.slice(1).reduce((a, b) => a * b, 1);
+  const data = t.data instanceof Int32Array ? new Int32Array(indices.length * row) : new Float64Array(indices.length * row);
+  indices.forEach((n, k) => {
+    if (!(n >= 0 && n < t.shape[0])) throw new Error(`pickRows: no row ${n} in a tensor of shape [${t.shape.join(', ')}]`);
+    data.set(t.data.subarray(n * row, (n + 1) * row), k * row);
+  });
+  return { shape: [indices.length, ...t.shape.slice(1)], data } as Tensor | IntTensor;
 }
 
 // ----- gate blocks ---------------------------------------------------------------------------
