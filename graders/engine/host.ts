@@ -303,12 +303,13 @@ export class StudentProcess {
   /**
    * Why the process ended, from what the grader saw: out of memory only when the grader stopped
    * it for its size, or V8's abort (SIGABRT) came after the process was seen using at least
-   * half its heap cap. What the process printed is quoted, never believed.
+   * its heap cap. What the process printed is quoted, never believed.
    */
   private exitFailure(code: number | null, signal: string | null): CallFailure {
     const out = this.stderr.toString();
     const aborted = signal === 'SIGABRT' || signal === 'SIGTRAP' || code === 134 || code === 133;
-    if (this.killedFor === 'out_of_memory' || (aborted && this.peakMb >= this.options.memoryMb / 2)) {
+    // V8 gives up when the heap reaches its cap, so the process was seen at least that large.
+    if (this.killedFor === 'out_of_memory' || (aborted && this.peakMb >= this.options.memoryMb)) {
       return { status: 'out_of_memory', message: `ran out of memory (heap capped at ${this.options.memoryMb} MB)` };
     }
     const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;

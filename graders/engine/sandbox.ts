@@ -58,8 +58,9 @@ function bwrapArgs(script: string): string[] {
     if (fs.existsSync(`/${link}`) && fs.lstatSync(`/${link}`).isSymbolicLink()) args.push('--symlink', fs.readlinkSync(`/${link}`), `/${link}`);
     else if (fs.existsSync(`/${link}`)) args.push('--ro-bind', `/${link}`, `/${link}`);
   }
-  if (!node.startsWith('/usr/')) args.push('--ro-bind', path.dirname(node), path.dirname(node));
   args.push('--ro-bind', script, SANDBOX_SCRIPT, '--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp', '--chdir', '/tmp');
+  // After the fresh /tmp, so that a Node installed under /tmp is not hidden by it.
+  if (!node.startsWith('/usr/')) args.push('--ro-bind', path.dirname(node), path.dirname(node));
   return args;
 }
 
@@ -97,9 +98,32 @@ export function studentUid(env: NodeJS.ProcessEnv = process.env): number {
   return uid;
 }
 
-/** Whether the grader can start the student process as another, unprivileged user. */
+/** Whether every folder on the way to `file` lets others through, and `file` lets others run it. */
+function othersCanRun(file: string): boolean {
+  try {
+    let dir = path.dirname(file);
+    for (;;) {
+      if ((fs.statSync(dir).mode & 0o001) === 0) return false;
+      const up = path.dirname(dir);
+      if (up === dir) break;
+      dir = up;
+    }
+    return (fs.statSync(file).mode & 0o005) === 0o005;
+  } catch {
+    return false;
+  }
+}
+
+let canDrop: boolean | undefined;
+
+/**
+ * Whether the grader can start the student process as another, unprivileged user: it runs as
+ * root, and that user can run this Node (one installed under /root cannot be). Where it
+ * cannot, the signalling primitives stay locked (child.cjs), as on a student's laptop.
+ */
 export function dropsPrivileges(): boolean {
-  return typeof process.getuid === 'function' && process.getuid() === 0;
+  canDrop ??= typeof process.getuid === 'function' && process.getuid() === 0 && othersCanRun(process.execPath);
+  return canDrop;
 }
 
 let sharedScript: string | undefined;

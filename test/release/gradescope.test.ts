@@ -4,11 +4,13 @@
  * `npm ci` is run offline, and run_autograder grades a submission. results.json is checked
  * against Gradescope's documented fields (Autograder Specifications).
  */
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { unzipSync } from 'fflate';
 import { GradescopeResultsSchema } from '../../graders/emit/gradescope';
 import { loadLab } from '../../graders/engine/labs';
+import { CI_NODE_VERSION } from '../../graders/release/build';
 import { buildGradescope } from '../../graders/release/gradescope';
 import { matchSubmission } from '../../graders/release/runtime/autograder';
 import { ROOT } from '../support/paths';
@@ -74,7 +76,7 @@ describe('the Gradescope autograder', () => {
     expect(setup.startsWith('#!/usr/bin/env bash\n')).toBe(true);
     expect(setup).toMatch(/^set -euo pipefail$/m);
     expect(setup).toContain('npm ci');
-    expect(setup).toMatch(/NODE_VERSION="20\.\d+\.\d+"/);
+    expect(setup).toContain(`\nNODE_VERSION="${CI_NODE_VERSION}"\n`);
   });
 
   test('run_autograder grades the lab files of /autograder/submission and writes results.json as Gradescope documents it', () => {
@@ -140,4 +142,104 @@ describe('the Gradescope autograder', () => {
     expect(results.output).toContain(`Not found (graded as the unchanged stub): labs/${LAB}/activations.ts`);
     expect(results.tests.every((t) => t.status === 'failed' && t.output?.startsWith('not_implemented: '))).toBe(true);
   }, 180000);
+});
+
+/** The programs setup.sh runs that are not faked, found on this machine (undefined if one is missing). */
+function setupTools(): Record<string, string> | undefined {
+  const tools: Record<string, string> = {};
+  for (const name of ['bash', 'mktemp', 'grep', 'sha256sum', 'tar', 'xz', 'dirname', 'rm', 'mkdir', 'cp']) {
+    const r = spawnSync('bash', ['-c', `command -v ${name}`], { encoding: 'utf8' });
+    if (r.status !== 0) return undefined;
+    tools[name] = r.stdout.trim();
+  }
+  return tools;
+}
+
+/**
+ * setup.sh against a stand-in nodejs.org: `curl` copies from a local folder and logs each address
+ * asked for, `apt-get` does nothing, `uname -m` says x86_64, and PATH holds nothing else but the
+ * tools setup.sh needs and NODE_PREFIX/bin, where the Node it installs lands. The tarball's node
+ * and npm are shell scripts: node says it is the pinned version, npm logs how it was called.
+ */
+function runSetup(work: string, tools: Record<string, string>, opts: { tamper?: boolean; noSum?: boolean; installedMajor?: string } = {}) {
+  const dist = path.join(work, 'dist');
+  const bin = path.join(work, 'bin');
+  const prefix = path.join(work, 'prefix');
+  const log = path.join(work, 'log');
+  for (const d of [dist, bin, path.join(prefix, 'bin')]) fs.mkdirSync(d, { recursive: true });
+  fs.writeFileSync(log, '');
+  const script = (file: string, text: string) => fs.writeFileSync(file, `#!/bin/sh\n${text}\n`, { mode: 0o755 });
+  for (const [name, at] of Object.entries(tools)) fs.symlinkSync(at, path.join(bin, name));
+  script(path.join(bin, 'apt-get'), 'exit 0');
+  script(path.join(bin, 'uname'), 'echo x86_64');
+  // curl -fsSL --retry 3 -o FILE URL
+  script(path.join(bin, 'curl'), `for a; do url="$a"; done\nwhile [ "$1" != -o ]; do shift; done\necho "curl $url" >> "${log}"\nexec cp "${dist}/\${url##*/}" "$2"`);
+
+  const name = `node-v${CI_NODE_VERSION}-linux-x64`;
+  const node = (version: string) => `case "$1" in --version) echo v${version} ;; -p) echo ${version.split('.')[0]} ;; esac`;
+  fs.mkdirSync(path.join(work, name, 'bin'), { recursive: true });
+  script(path.join(work, name, 'bin', 'node'), node(CI_NODE_VERSION));
+  const npm = `echo "npm $* (in $PWD)" >> "${log}"`;
+  script(path.join(work, name, 'bin', 'npm'), npm);
+  const tarball = path.join(dist, `${name}.tar.xz`);
+  expect(run(tools.tar, ['-cJf', tarball, name], { cwd: work }).status).toBe(0);
+  const sum = (file: string) => run(tools.sha256sum, [file], { cwd: dist }).stdout.split(' ')[0];
+  const lines = [`${'0'.repeat(64)}  node-v${CI_NODE_VERSION}-darwin-arm64.tar.xz`, `${'1'.repeat(64)}  ${name}.tar.gz`, `${'2'.repeat(64)}  ${name}.tar.xz.sig`];
+  if (!opts.noSum) lines.push(`${sum(tarball)}  ${name}.tar.xz`);
+  fs.writeFileSync(path.join(dist, 'SHASUMS256.txt'), lines.sort().join('\n') + '\n');
+  if (opts.tamper) fs.appendFileSync(tarball, 'x');
+  if (opts.installedMajor) {
+    script(path.join(prefix, 'bin', 'node'), node(`${opts.installedMajor}.0.0`));
+    script(path.join(prefix, 'bin', 'npm'), npm);
+  }
+
+  const source = path.join(root, 'autograder', 'source');
+  const r = run(tools.bash, [path.join(source, 'setup.sh')], { cwd: work, env: { PATH: `${bin}:${path.join(prefix, 'bin')}`, NODE_PREFIX: prefix, HOME: work } });
+  const calls = fs.readFileSync(log, 'utf8').split('\n').filter(Boolean);
+  return { ...r, calls, installed: path.join(prefix, 'bin', 'node'), source, dist: `https://nodejs.org/dist/v${CI_NODE_VERSION}` };
+}
+
+describe("the autograder's setup.sh, against a stand-in nodejs.org", () => {
+  const tools = setupTools();
+  const cases = tools ? test : test.skip;
+  if (!tools) console.warn('SKIPPED: setup.sh tests, because bash, tar, xz or sha256sum is not installed here');
+  let work: string;
+  beforeEach(() => {
+    work = tempDir('setup-sh');
+  });
+  afterEach(() => {
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  cases('installs the pinned Node when the tarball matches SHASUMS256.txt, in place of a Node of another major, then runs npm ci', () => {
+    const r = runSetup(work, tools!, { installedMajor: '20' });
+    expect(r.stderr).not.toContain('setup.sh:');
+    expect(r.status).toBe(0);
+    expect(r.calls.filter((c) => c.startsWith('curl')).sort()).toEqual([`curl ${r.dist}/SHASUMS256.txt`, `curl ${r.dist}/node-v${CI_NODE_VERSION}-linux-x64.tar.xz`].sort());
+    expect(r.stdout).toContain(`node-v${CI_NODE_VERSION}-linux-x64.tar.xz: OK`);
+    expect(run(r.installed, ['--version'], { cwd: work }).stdout.trim()).toBe(`v${CI_NODE_VERSION}`);
+    expect(r.calls).toContain(`npm ci --no-audit --no-fund (in ${r.source})`);
+  });
+
+  cases('refuses a tarball whose checksum does not match, loudly, and installs nothing', () => {
+    const r = runSetup(work, tools!, { tamper: true });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain(`setup.sh: CHECKSUM MISMATCH: node-v${CI_NODE_VERSION}-linux-x64.tar.xz`);
+    expect(fs.existsSync(r.installed)).toBe(false);
+    expect(r.calls.filter((c) => c.startsWith('npm'))).toEqual([]);
+  });
+
+  cases('refuses a tarball SHASUMS256.txt has no line for (a near name does not count)', () => {
+    const r = runSetup(work, tools!, { noSum: true });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain(`SHASUMS256.txt has no checksum for node-v${CI_NODE_VERSION}-linux-x64.tar.xz`);
+    expect(fs.existsSync(r.installed)).toBe(false);
+  });
+
+  cases('downloads nothing when a Node of the pinned major is already installed', () => {
+    const r = runSetup(work, tools!, { installedMajor: CI_NODE_VERSION.split('.')[0] });
+    expect(r.status).toBe(0);
+    expect(r.calls.filter((c) => c.startsWith('curl'))).toEqual([]);
+    expect(r.calls).toContain(`npm ci --no-audit --no-fund (in ${r.source})`);
+  });
 });
