@@ -4,7 +4,9 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test', '<rootDir>/graders'],
   testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/graders/engine/**/*.test.ts'],
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json' }] },
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json' }], '/node_modules/@dodona/dolos-core/.+\\.js$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json' }] },
+  // Dolos's core is an ES module, which Jest cannot require before Node 24.9: compiled like our own code.
+  transformIgnorePatterns: ['/node_modules/(?!@dodona/dolos-core/)'],
   testTimeout: 120000,
   // Most of the work happens in student processes, so two test files at once keep both cores busy.
   maxWorkers: 2,

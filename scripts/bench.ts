@@ -13,8 +13,10 @@
  *   same mix of kinds as the whole (S = 20 by default, one full cycle of the mix). batch is
  *   also timed on that same sample, for a like-for-like figure.
  *
- * It prints submissions per minute for each, their ratio, and the peak resident memory of
- * each process tree (sampled from /proc every 100 ms; student processes included).
+ * It prints submissions per minute for each, their ratio, the peak resident memory of each
+ * process tree (sampled from /proc every 100 ms; student processes included), and per
+ * submission the slowest (its id and seconds) and the median: for batch, the grading time each
+ * student's record.json holds; for the baseline, its Jest runs' times added up.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -126,6 +128,27 @@ async function measure(command: string, args: string[], env: Record<string, stri
   return { seconds: Number(process.hrtime.bigint() - started) / 1e9, peakBytes: peak, exitCode: result.exitCode, stderr: String(result.stderr ?? '') };
 }
 
+/** The slowest submission and the median time, from each submission's seconds. */
+function perSubmission(seconds: Map<string, number>): { slowest: { id: string; seconds: number }; median: number } | undefined {
+  const sorted = [...seconds].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1));
+  if (sorted.length === 0) return undefined;
+  const mid = Math.floor(sorted.length / 2);
+  const median = sorted.length % 2 ? sorted[mid][1] : (sorted[mid - 1][1] + sorted[mid][1]) / 2;
+  const [id, slowest] = sorted[sorted.length - 1];
+  return { slowest: { id, seconds: slowest }, median };
+}
+
+/** Each student's grading time in a batch output folder (record.json's duration_ms), in seconds. */
+function batchSeconds(out: string): Map<string, number> {
+  const manifest = JSON.parse(fs.readFileSync(path.join(out, 'batch.json'), 'utf8')) as { folders: Record<string, string> };
+  const seconds = new Map<string, number>();
+  for (const [student, folder] of Object.entries(manifest.folders)) {
+    const record = path.join(out, 'students', folder, 'record.json');
+    if (fs.existsSync(record)) seconds.set(student, (JSON.parse(fs.readFileSync(record, 'utf8')) as { duration_ms: number }).duration_ms / 1000);
+  }
+  return seconds;
+}
+
 const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`;
 const perMinute = (n: number, seconds: number) => (60 * n) / seconds;
 const fmt = (x: number) => x.toFixed(x >= 10 ? 0 : 1);
@@ -166,10 +189,12 @@ async function main(): Promise<number> {
   const all = path.join(work, 'submissions');
   const sample = path.join(work, 'sample');
   const kinds = new Map<string, number>();
+  const kindOf = new Map<string, string>();
   for (let i = 0; i < count; i++) {
     const id = `student-${String(i + 1).padStart(String(count).length, '0')}`;
     const what = writeSubmission(path.join(all, id), i, labs);
     kinds.set(what, (kinds.get(what) ?? 0) + 1);
+    kindOf.set(id, what);
     if (i < sampleSize) fs.cpSync(path.join(all, id), path.join(sample, id), { recursive: true });
   }
   log(`made ${count} submissions in ${all}: ${[...kinds].map(([k, n]) => `${n} ${k}`).join(', ')}`);
@@ -190,12 +215,14 @@ async function main(): Promise<number> {
   await measure('npx', jestArgs(names[0]), { ...jestEnv(fs.readdirSync(sample)[0], names[0]), GRADECHECK_RESULTS_DIR: path.join(work, 'jest', 'warm-up') });
   let baselineSeconds = 0;
   let baselinePeak = 0;
+  const baselinePerSubmission = new Map<string, number>();
   const sampled = fs.readdirSync(sample).sort();
   for (const [i, id] of sampled.entries()) {
     for (const lab of names) {
       const m = await measure('npx', jestArgs(lab), jestEnv(id, lab));
       baselineSeconds += m.seconds;
       baselinePeak = Math.max(baselinePeak, m.peakBytes);
+      baselinePerSubmission.set(id, (baselinePerSubmission.get(id) ?? 0) + m.seconds);
     }
     log(`baseline: ${i + 1}/${sampled.length} submissions, ${duration(baselineSeconds)}`);
   }
@@ -207,6 +234,11 @@ async function main(): Promise<number> {
   const sameRatio = batchSampleRate / baselineRate;
   const row = (label: string, seconds: number, rate: number, peak: number) =>
     `  ${label.padEnd(66)} ${duration(seconds).padStart(14)} ${fmt(rate).padStart(9)} ${mb(peak).padStart(9)}`;
+  const timingRow = (label: string, seconds: Map<string, number>) => {
+    const t = perSubmission(seconds);
+    const slowest = t ? `${t.slowest.id} (${kindOf.get(t.slowest.id)}) ${t.slowest.seconds.toFixed(1)} s` : '-';
+    return `  ${label.padEnd(66)} ${slowest.padStart(30)} ${(t ? `${t.median.toFixed(2)} s` : '-').padStart(9)}`;
+  };
   const lines = [
     '',
     `gradecheck bench: ${count} synthetic submissions, labs ${names.join(', ')}; ${os.availableParallelism()} cores, sandbox ${sandbox}`,
@@ -219,10 +251,16 @@ async function main(): Promise<number> {
     '',
     `  ratio, batch on all ${count} / baseline: ${ratio.toFixed(1)}x;  on the same ${sampleSize} submissions: ${sameRatio.toFixed(1)}x`,
     '',
+    `  per submission ${''.padEnd(51)} ${'slowest'.padStart(30)} ${'median'.padStart(9)}`,
+    timingRow(`batch --jobs ${jobs}, all ${count}`, batchSeconds(path.join(work, 'out-all'))),
+    timingRow(`batch --jobs ${jobs}, the ${sampleSize} sampled`, batchSeconds(path.join(work, 'out-sample'))),
+    timingRow(`baseline, the ${sampleSize} sampled`, baselinePerSubmission),
+    '',
     `  The baseline grades a sample, the first ${sampleSize} submissions (the mix of kinds repeats every ${MIX.length}`,
     '  submissions; the hostile kinds take turns), and is reported as per-submission throughput.',
     '  Peak RSS is the resident memory of the whole process tree, student processes included',
-    '  (a memory bomb is stopped at its heap cap + 256 MB).',
+    '  (a memory bomb is stopped at its heap cap + 256 MB). Per submission: for batch, the time a',
+    "  worker spent grading it (its record.json); for the baseline, its Jest runs' times added up.",
   ];
   process.stdout.write(lines.join('\n') + '\n');
   if (values.keep) log(`kept ${work}`);

@@ -4,6 +4,7 @@
  * of parsed arguments; only scripts/cli.ts prints errors and picks exit codes.
  */
 import { parseArgs } from 'util';
+import { Assignment, ASSIGNMENT_FILE, chooseAssignment } from '../graders/engine/assignment';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
@@ -122,4 +123,17 @@ export function numberOption(args: Parsed, name: string, opts: { min?: number; i
     throw new UsageError(`--${name} must be ${opts.integer ? 'an integer' : 'a number'}${opts.min !== undefined ? ` >= ${opts.min}` : ''}, not "${v}"`);
   }
   return n;
+}
+
+// ----- the assignment: which labs, decided once for every command ----------------------------
+
+/** `--labs` and `--assignment`, declared once for the commands that grade or ship labs. */
+export const ASSIGNMENT_OPTIONS: Record<'labs' | 'assignment', OptionSpec> = {
+  labs: { type: 'string', placeholder: 'a,b', description: `the labs (with an assignment: some of its labs)` },
+  assignment: { type: 'string', placeholder: 'FILE', description: `the assignment file, whose labs: [...] are the labs (default: ${ASSIGNMENT_FILE} in this folder, if there is one)` },
+};
+
+/** The assignment of a command: see graders/engine/assignment.ts. */
+export function assignmentOption(args: Parsed, io: CommandIO, command: string, required: boolean): Assignment {
+  return chooseAssignment({ root: io.root, cwd: io.cwd, file: stringOption(args, 'assignment'), labs: listOption(args, 'labs'), required, command });
 }

@@ -67,7 +67,7 @@ describe('gradecheck', () => {
     const dir = path.join(tmp, 'feedback');
     const r = run('grade', '--labs', 'activations', '--feedback', dir, '--skip-typecheck');
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain('not_implemented');
+    expect(r.stdout).toContain('items not implemented yet');
     expect(fs.readFileSync(path.join(dir, 'feedback.md'), 'utf8')).toContain('## activations: Activation functions (0 / ');
   });
 

@@ -16,13 +16,14 @@ import { expectedFor, expectedKey } from '../engine/expected';
 import { DEFAULT_MEMORY_MB } from '../engine/grade';
 import { Lab, loadLab, selectLabs } from '../engine/labs';
 import { resolveSandbox, SandboxMode, SandboxRequest } from '../engine/sandbox';
+import { ClassReportOptions, ClassReportSummary, writeBatchReport } from '../report/report';
 import { GradeConfig, StudentOutcome, TimeoutSpec, labNotGraded, resultsOf, withTimeout } from './grade-student';
-import { Gradebook, readGradebook, writeGradebook } from './gradebook';
+import { GRADEBOOK_FILE, Gradebook, HISTOGRAM_FILE, readGradebook, SUMMARY_FILE, writeGradebook } from './gradebook';
 import { Submission, gradedDigest, listSubmissions, readSubmission } from './intake';
 import { JobResult, gradeInPool } from './pool';
 import { Shard, formatShard, inShard } from './shard';
 import { studentStatus } from './status';
-import { StudentRecord, RECORD_FORMAT, RECORD_VERSION, Store, canonicalJson, openStore, readStudent, sha256, writeManifest, writeStudent } from './store';
+import { StudentRecord, RECORD_FORMAT, RECORD_VERSION, Store, canonicalJson, openStore, readManifest, readStudent, sha256, writeManifest, writeStudent } from './store';
 
 export interface BatchOptions {
   /** The harness checkout (graders, rubrics, reference). */
@@ -40,6 +41,8 @@ export interface BatchOptions {
   typecheck?: boolean;
   /** Skip the students whose verified results are already in `out`. */
   resume?: boolean;
+  /** Grade everyone again into an `out` that holds an earlier gradebook, replacing it (else refused, unless `resume`). */
+  force?: boolean;
   shard?: Shard;
   /** Where GRADECHECK_BATCH_KEY is read from. */
   env?: NodeJS.ProcessEnv;
@@ -48,6 +51,8 @@ export interface BatchOptions {
   onEvent?: (event: BatchEvent) => void;
   /** For after_due_date items in the feedback (default: now). */
   now?: Date;
+  /** Thresholds of report.html's signals (default: report/options.ts). */
+  report?: ClassReportOptions;
 }
 
 export type BatchEvent =
@@ -72,6 +77,8 @@ export interface BatchReport {
   /** Entries of the submissions folder that are neither folders nor zips. */
   ignored: string[];
   gradebook: Gradebook;
+  /** report.html: where, and how long it took, or why it could not be written. */
+  report: ClassReportSummary;
 }
 
 /** A fingerprint of what grades depend on: a finished student graded otherwise is graded again. */
@@ -121,6 +128,18 @@ export async function runBatch(opts: BatchOptions): Promise<BatchReport> {
   const out = path.resolve(opts.out);
   if (!fs.existsSync(submissionsDir) || !fs.statSync(submissionsDir).isDirectory()) throw new InputError('bad_submission', `no folder of submissions at ${submissionsDir}`);
   if (isInside(out, submissionsDir)) throw new InputError('bad_submission', `the output folder ${out} is inside the submissions folder: it would be graded as a student`);
+  const earlier = readManifest(out);
+  if (earlier && !opts.resume && !opts.force) {
+    throw new InputError(
+      'output_exists',
+      `${out} holds the gradebook of an earlier batch (${earlier.students.length} student${earlier.students.length === 1 ? '' : 's'}, labs ${earlier.labs.join(', ')}): ` +
+        'run again with --resume to grade only the students missing or changed, or --force to grade everyone again and replace it, or choose another --out',
+    );
+  }
+  if (earlier && opts.force) {
+    // Replaced whole: no student of the earlier class is left in the new gradebook's folder.
+    for (const name of ['students', 'batch.json', GRADEBOOK_FILE, SUMMARY_FILE, HISTOGRAM_FILE]) fs.rmSync(path.join(out, name), { recursive: true, force: true });
+  }
   const labNames = selectLabs(root, opts.labs);
   const sandbox = resolveSandbox(opts.sandbox ?? 'auto');
   const config: GradeConfig = { root, labs: labNames, sandbox, memoryMb: opts.memoryMb ?? DEFAULT_MEMORY_MB, timeout: opts.timeout, typecheck: opts.typecheck ?? false };
@@ -178,5 +197,6 @@ export async function runBatch(opts: BatchOptions): Promise<BatchReport> {
 
   const gradebook = readGradebook(out, labNames, students, store.key);
   writeGradebook(out, labNames, gradebook);
-  return { dir: out, labs: labNames, sandbox, students, graded, skipped: skipped.map((s) => s.student), errors, interrupted, ignored: listed.ignored, gradebook };
+  const report = await writeBatchReport({ root, dir: out, labs: labNames, gradebook, submissions: mine, options: opts.report, now: opts.now, interrupted });
+  return { dir: out, labs: labNames, sandbox, students, graded, skipped: skipped.map((s) => s.student), errors, interrupted, ignored: listed.ignored, gradebook, report };
 }

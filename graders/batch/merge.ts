@@ -7,6 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { InputError } from '../engine/errors';
+import { ClassReportSummary, writeMergedReport } from '../report/report';
 import { Gradebook, readGradebook, writeGradebook } from './gradebook';
 import { Manifest, moveInto, openStore, readManifest, readStudent, signRecord, storeKey, studentDir, writeAtomic, writeManifest } from './store';
 import { parseShard } from './shard';
@@ -29,6 +30,8 @@ export interface MergeReport {
   /** Students whose results did not verify, with the reason. */
   unverified: Array<{ student: string; shard: string; message: string }>;
   gradebook: Gradebook;
+  /** report.html of the merged class, or why it could not be written. */
+  report: ClassReportSummary;
 }
 
 function manifestOf(dir: string): Manifest {
@@ -105,5 +108,6 @@ export function mergeShards(opts: MergeOptions): MergeReport {
   gradebook.missing = missing;
   gradebook.unverified = unverified.map((u) => u.student);
   writeGradebook(out, labs, gradebook);
-  return { dir: out, labs, students, missingShards, missing, unverified, gradebook };
+  const report = writeMergedReport({ shards: dirs, dir: out, labs, gradebook });
+  return { dir: out, labs, students, missingShards, missing, unverified, gradebook, report };
 }

@@ -9,13 +9,20 @@
  * RELEASE_URL, REVIEW_URL, OWNER or USERNAME, ASSIGNMENT_TYPE), else from GitHub's (the owner
  * then is GITHUB_ACTOR, who pushed).
  *
- * Points are integers there, and gradecheck's are not always (partial credit, half points):
- * every score is multiplied by the smallest of 1, 10, 100, 1000 that makes every item's
- * maximum whole, and a partial score is rounded down at that scale (never more credit than
- * earned). Each test keeps the exact points as `points` and `max-points`.
+ * The collector's total is the sum of the tests' scores, so the tests are what gradecheck's
+ * totals (totals.ts) are made of: one test per listed item, and one per lab for the hidden items
+ * graded (never listed one by one: named by their count, with their points together). Pending
+ * items (not graded) are in no test.
+ *
+ * Points are integers there, and gradecheck's are not always (partial credit, 2 of 3 cases, half
+ * points): every score and maximum is multiplied by one scale, the first of 1, 10, 100, 1000,
+ * then 2, 3, ... 1000 that makes them all whole, so that score / max-score is gradecheck's total
+ * exactly. Only if none does (never with cases up to 1000) are partial scores rounded down at
+ * 1000. Each test keeps the exact points as `points` and `max-points`.
  */
 import { z } from 'zod';
 import type { Results } from '../engine/results';
+import { isShown, labTotals } from '../engine/totals';
 
 export const CLASSROOM50_SCHEMA = 'classroom50/result/v1';
 
@@ -79,7 +86,7 @@ export function utc(d: Date): string {
  * The context from the environment: Classroom 50's runner variables when present, else what
  * GitHub Actions sets (a submission name `submit/<UTC>-<short sha>` like Classroom 50's tags).
  */
-export function classroom50Context(env: NodeJS.ProcessEnv, opts: { labs: string[]; commitDate?: Date; now?: Date }): Classroom50Context {
+export function classroom50Context(env: NodeJS.ProcessEnv, opts: { labs: string[]; assignment?: string; commitDate?: Date; now?: Date }): Classroom50Context {
   const now = opts.now ?? new Date();
   const datetime = opts.commitDate ?? now;
   const server = (env.GITHUB_SERVER_URL ?? 'https://github.com').replace(/\/$/, '');
@@ -92,7 +99,7 @@ export function classroom50Context(env: NodeJS.ProcessEnv, opts: { labs: string[
   const owner = env.OWNER || env.USERNAME || env.GITHUB_ACTOR;
   return {
     classroom: env.CLASSROOM || env.GITHUB_REPOSITORY_OWNER || 'local',
-    assignment: env.ASSIGNMENT || opts.labs.join('+') || 'labs',
+    assignment: env.ASSIGNMENT || opts.assignment || opts.labs.join('+') || 'labs',
     submission,
     commit,
     release,
@@ -104,26 +111,31 @@ export function classroom50Context(env: NodeJS.ProcessEnv, opts: { labs: string[
   };
 }
 
-/** The smallest power of ten (up to 1000) that makes every maximum a whole number. */
-export function pointScale(maxima: number[]): number {
-  for (const scale of [1, 10, 100, 1000]) if (maxima.every((m) => Math.abs(m * scale - Math.round(m * scale)) < 1e-9)) return scale;
+/** Whether x times `scale` is whole, to within gradecheck's rounding of scores (1e-6). */
+const wholeAt = (x: number, scale: number) => Math.abs(x * scale - Math.round(x * scale)) <= scale * 1e-6 + 1e-9;
+
+/** The scale that makes every value whole: 1, 10, 100, 1000 if one does, else the smallest integer up to 1000. */
+export function pointScale(values: number[]): number {
+  for (const scale of [1, 10, 100, 1000]) if (values.every((v) => wholeAt(v, scale))) return scale;
+  for (let scale = 2; scale <= 1000; scale++) if (values.every((v) => wholeAt(v, scale))) return scale;
   return 1000;
 }
 
-export function toClassroom50(results: Results, ctx: Classroom50Context): Classroom50Result {
-  const items = results.labs.flatMap((lab) => lab.items.map((item) => ({ lab, item })));
-  const scale = pointScale(items.map(({ item }) => item.max_score));
-  const tests = items.map(({ lab, item }) => {
-    const max = Math.round(item.max_score * scale);
-    return {
-      'test-name': `${lab.lab} ${item.id}: ${item.title}`,
-      passed: item.status === 'passed',
-      score: Math.min(max, Math.floor(item.score * scale + 1e-9)),
-      'max-score': max,
-      points: item.score,
-      'max-points': item.max_score,
-      status: item.status,
-    };
+export function toClassroom50(results: Results, ctx: Classroom50Context & { now?: Date }): Classroom50Result {
+  const view = { view: 'student' as const, now: ctx.now ?? ctx.gradedAt };
+  const parts = results.labs.flatMap((lab) => {
+    const listed = lab.items
+      .filter((item) => isShown(item, lab, view))
+      .map((item) => ({ name: `${lab.lab} ${item.id}: ${item.title}`, passed: item.status === 'passed', score: item.score, max: item.max_score, status: item.status as string }));
+    const hidden = labTotals(lab, view).hidden;
+    if (hidden.items > 0) listed.push({ name: `${lab.lab}: ${hidden.items} hidden item${hidden.items === 1 ? '' : 's'}, together`, passed: hidden.score >= hidden.max_score, score: hidden.score, max: hidden.max_score, status: 'hidden' });
+    return listed;
+  });
+  const scale = pointScale(parts.flatMap((p) => [p.score, p.max]));
+  const tests = parts.map((p) => {
+    const max = Math.round(p.max * scale);
+    const score = wholeAt(p.score, scale) ? Math.round(p.score * scale) : Math.floor(p.score * scale + 1e-9);
+    return { 'test-name': p.name, passed: p.passed, score: Math.min(max, score), 'max-score': max, points: p.score, 'max-points': p.max, status: p.status };
   });
   return {
     schema: CLASSROOM50_SCHEMA,

@@ -5,6 +5,11 @@
  * Each item becomes a test; its visibility maps one to one (visible, hidden,
  * after_due_date), and the student's own output (stdout) is never shown.
  *
+ * The top-level `score` is gradecheck's total (totals.ts), every item included. The top-level
+ * `output`, which students always see, totals the visible items and says what else the score
+ * holds, by count and points only: "+ 3 hidden items (4 points), never shown: graded, and in
+ * the score".
+ *
  * Outputs are Markdown (`output_format: md`), a paragraph per line, with the messages (student
  * text: what their code threw) escaped by text.ts, so that Gradescope renders them as written
  * and never as HTML.
@@ -12,6 +17,7 @@
 import { z } from 'zod';
 import { Results, sumScores } from '../engine/results';
 import { forMarkdown } from '../engine/text';
+import { formatPoints } from '../engine/totals';
 
 const Visibility = z.enum(['visible', 'hidden', 'after_due_date', 'after_published']);
 
@@ -52,12 +58,19 @@ export function markdownParagraphs(lines: string[]): string {
 
 export function toGradescope(results: Results, opts: { executionTimeSeconds?: number } = {}): GradescopeResults {
   const problems = results.labs.filter((l) => l.status !== 'graded').map((l) => `${forMarkdown(l.lab)}: ${l.status}: ${forMarkdown(l.message)}`);
-  const visible = sumScores(results.labs.flatMap((l) => l.items.filter((i) => i.visibility === 'visible')));
+  const items = results.labs.flatMap((l) => l.items);
+  const visible = sumScores(items.filter((i) => i.visibility === 'visible'));
+  const unshown = (visibility: string, what: string) => {
+    const them = items.filter((i) => i.visibility === visibility);
+    if (them.length === 0) return [];
+    const points = sumScores(them).max_score;
+    return [`+ ${them.length} ${visibility === 'hidden' ? 'hidden ' : ''}item${them.length === 1 ? '' : 's'} (${formatPoints(points)} point${points === 1 ? '' : 's'}), ${what}: graded, and in the score`];
+  };
   return {
     score: results.score,
     ...(opts.executionTimeSeconds !== undefined ? { execution_time: Math.round(opts.executionTimeSeconds) } : {}),
     // The top-level output is always shown, so it totals the visible items only.
-    output: markdownParagraphs([`Visible items: ${visible.score} / ${visible.max_score}`, ...problems]),
+    output: markdownParagraphs([`Visible items: ${formatPoints(visible.score)} / ${formatPoints(visible.max_score)}`, ...unshown('after_due_date', 'shown after the due date'), ...unshown('hidden', 'never shown'), ...problems]),
     output_format: 'md',
     stdout_visibility: 'hidden',
     tests: results.labs.flatMap((lab, l) =>

@@ -4,7 +4,8 @@
  * Each test file writes its lab's results to GRADECHECK_RESULTS_DIR, and the score-table
  * reporter (jest-reporter.cjs) prints them when the run ends.
  *
- * Environment: GRADECHECK_SUBMISSION (folder holding labs/, default the harness),
+ * In a student release, the lab's items left out of it (its manifest, release/manifest.ts) are
+ * reported as pending. Environment: GRADECHECK_SUBMISSION (folder holding labs/, default the harness),
  * GRADECHECK_SANDBOX (auto|bwrap|permission|none), GRADECHECK_RESULTS_DIR.
  */
 import * as fs from 'fs';
@@ -16,6 +17,7 @@ import { formatTable } from './report';
 import { RESULTS_FORMAT, RESULTS_VERSION, ItemResult } from './results';
 import { resolveSandbox, SandboxRequest } from './sandbox';
 import { forTerminal } from './text';
+import { readReleaseManifest } from '../release/manifest';
 
 const HARNESS_ROOT = path.resolve(__dirname, '..', '..');
 
@@ -40,6 +42,9 @@ export function defineGrader(labName: string, root = HARNESS_ROOT): void {
   const lab = loadLab(root, labName);
   const submission = path.resolve(process.env.GRADECHECK_SUBMISSION ?? root);
   const sandbox = resolveSandbox((process.env.GRADECHECK_SANDBOX as SandboxRequest | undefined) ?? 'auto');
+  // A student release holds no hidden items: the table says what they are worth, and when they are graded.
+  const withheld = readReleaseManifest(root)?.withheld[labName];
+  const pending = withheld && withheld.items > 0 ? { pending: withheld } : {};
   let session: LabSession | undefined;
 
   describe(`${lab.name}: ${lab.rubric.title}`, () => {
@@ -54,10 +59,10 @@ export function defineGrader(labName: string, root = HARNESS_ROOT): void {
       const dir = process.env.GRADECHECK_RESULTS_DIR;
       if (dir) {
         fs.mkdirSync(dir, { recursive: true });
-        const results = { format: RESULTS_FORMAT, version: RESULTS_VERSION, submission: path.relative(process.cwd(), submission) || '.', sandbox, ...session.result() };
+        const results = { format: RESULTS_FORMAT, version: RESULTS_VERSION, submission: path.relative(process.cwd(), submission) || '.', sandbox, ...session.result(), ...pending };
         fs.writeFileSync(path.join(dir, `${lab.name}.json`), JSON.stringify(results));
       } else {
-        const r = session.result();
+        const r = { ...session.result(), ...pending };
         process.stdout.write(formatTable({ format: RESULTS_FORMAT, version: RESULTS_VERSION, submission: '.', sandbox, score: r.score, max_score: r.max_score, labs: [r] }, { view: 'student' }) + '\n');
       }
     });

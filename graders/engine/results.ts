@@ -57,6 +57,8 @@ export const ItemResultSchema = z.object({
   diagnosis: z.string().optional(),
   /** The known mistake (mutant) whose diagnosis this is. */
   diagnosed_by: z.string().optional(),
+  /** A more basic item that fails too and that this failure probably follows from (fix it first). */
+  root_cause: z.string().optional(),
   visibility: z.enum(VISIBILITIES),
   duration_ms: z.number().nonnegative(),
   cases: z.array(CaseResultSchema),
@@ -76,6 +78,17 @@ export const LabResultSchema = z.object({
   /** ISO date after which after_due_date items are shown. */
   due: z.string().optional(),
   items: z.array(ItemResultSchema),
+  /**
+   * Items graded but not listed (the student view of hidden items, see graders/release/redact.ts):
+   * how many, and their points together. Counted in `score` and `max_score`.
+   */
+  hidden: z.object({ items: z.number().int().nonnegative(), score: Score, max_score: Score }).optional(),
+  /**
+   * Items not graded in this run, left to the instructor's deadline run (hidden items a student
+   * release does not hold, or that a per-push CI run leaves out): how many, and their points.
+   * Not counted in `score` or `max_score`.
+   */
+  pending: z.object({ items: z.number().int().nonnegative(), max_score: Score }).optional(),
 });
 
 export const ResultsSchema = z.object({

@@ -11,6 +11,7 @@
  *   summary.md, the GitHub step summary, Gradescope). The text reads as written: no raw HTML,
  *   no links or images, no emphasis, and a line break cannot leave its list item or cell.
  * - `forXml`: SVG text and attributes.
+ * - `forHtml`: HTML text and quoted attribute values (report.html).
  * - `forCsvCell`: a gradebook cell a spreadsheet will not run as a formula (OWASP "CSV
  *   Injection"): a text cell starting with = + - @ tab or CR, also after spaces and in their
  *   full-width forms, is prefixed with `'`; numbers stay numbers.
@@ -137,6 +138,15 @@ export function forXml(text: string, opts: { limit?: number } = {}): string {
     .replace(/\n/g, ' ')
     .replace(NOT_XML, '\ufffd')
     .replace(/[&<>"']/g, (c) => HTML_ENTITY[c]);
+}
+
+/**
+ * Student text for HTML text and quoted attribute values: as `forXml`, and line breaks kept
+ * (`lines`, for an element that shows them) or made spaces.
+ */
+export function forHtml(text: string, opts: TextOptions = {}): string {
+  const shownText = visible(bounded(text, opts.limit), true).replace(NOT_XML, '\ufffd');
+  return (opts.lines ? shownText : shownText.replace(/\n/g, ' ')).replace(/[&<>"']/g, (c) => HTML_ENTITY[c]);
 }
 
 /**

@@ -34,6 +34,8 @@ export interface ReleaseOptions {
   /** Where the release is written; must not exist, be empty, or hold an earlier release. */
   out: string;
   labs?: string[];
+  /** The assignment's name (graders/engine/assignment.ts), recorded in the release's manifest. */
+  assignment?: string;
   kind?: ReleaseKind;
   /** package.json name of the release. */
   name?: string;
@@ -317,6 +319,7 @@ export async function buildRelease(opts: ReleaseOptions): Promise<Release> {
     version: 1,
     kind,
     labs: names,
+    ...(opts.assignment ? { assignment: opts.assignment } : {}),
     ...(kind === 'student' && opts.instructorRepository ? { instructor_repository: opts.instructorRepository } : {}),
     withheld: Object.fromEntries(labs.map((lab) => [lab.name, withheldOf(lab, items[lab.name].withheld)])),
   };

@@ -1,36 +1,22 @@
 /**
  * Results as a student may see them, for everything that leaves the grading machine on GitHub
- * (job log, summary, annotations, outputs, artifacts): an item the student view does not show
- * (hidden, or after_due_date before the lab's due date) keeps its points and status but loses
- * its id, title, message, hint, diagnosis and cases. With the release's own graders there are
- * no such items; with an instructor's graders there may be.
+ * (job log, summary, annotations, outputs, artifacts): the items the student view does not
+ * list (hidden ones, and after_due_date ones before the lab's due date) are taken out, and only
+ * their number and points together stay, in the lab's `hidden` (totals.ts). No id, title,
+ * message, status or score of any one of them is left, so no output can tell which passed.
  */
-import { isShown } from '../engine/report';
-import type { ItemResult, Results } from '../engine/results';
+import { Results, roundScore } from '../engine/results';
+import { isShown } from '../engine/totals';
 
 export function studentView(results: Results, now: Date = new Date()): Results {
   return {
     ...results,
     labs: results.labs.map((lab) => {
-      let n = 0;
-      return {
-        ...lab,
-        items: lab.items.map((item): ItemResult => {
-          if (isShown(item, lab, { view: 'student', now })) return item;
-          n += 1;
-          return {
-            id: `hidden-${n}`,
-            title: `hidden item ${n}`,
-            score: item.score,
-            max_score: item.max_score,
-            status: item.status,
-            message: 'not shown until your work is graded',
-            visibility: item.visibility,
-            duration_ms: 0,
-            cases: [],
-          };
-        }),
-      };
+      const { hidden: already, ...rest } = lab;
+      const items = lab.items.filter((item) => isShown(item, lab, { view: 'student', now }));
+      const left = lab.items.filter((item) => !items.includes(item));
+      const hidden = left.reduce((h, i) => ({ items: h.items + 1, score: h.score + i.score, max_score: h.max_score + i.max_score }), already ?? { items: 0, score: 0, max_score: 0 });
+      return { ...rest, items, ...(hidden.items > 0 ? { hidden: { items: hidden.items, score: roundScore(hidden.score), max_score: roundScore(hidden.max_score) } } : {}) };
     }),
   };
 }

@@ -89,8 +89,10 @@ export interface AdditiveParams {
  * One query per batch element. q: [N, D_q], keys: [N, S, D_k], values: [N, S, D_v]
  * -> out: [N, D_v], weights: [N, S], with score_j = v . tanh(W_q q + W_k k_j) and
  * weights = softmax over j of the scores.
+ * mask: [N, S] or undefined, true (1) at the padding of batch element n's keys (Part 5 needs
+ * it): a padded key gets weight exactly 0. A batch element whose keys are all padding: throw.
  */
-export function additiveForward(q: Tensor, keys: Tensor, values: Tensor, p: AdditiveParams): AttentionOutput {
+export function additiveForward(q: Tensor, keys: Tensor, values: Tensor, p: AdditiveParams, mask?: BoolTensor): AttentionOutput {
   // TODO
   return notImplemented('additiveForward');
 }
@@ -106,11 +108,11 @@ export interface AdditiveGrads {
 }
 
 /**
- * dout: [N, D_v] -> the gradient of q, keys, values, W_q, W_k and v.
+ * dout: [N, D_v] -> the gradient of q, keys, values, W_q, W_k and v; mask as in the forward.
  * Hint: W_q q appears in every key's score, and the parameters in every batch element's:
  * their gradients are sums.
  */
-export function additiveBackward(q: Tensor, keys: Tensor, values: Tensor, p: AdditiveParams, dout: Tensor): AdditiveGrads {
+export function additiveBackward(q: Tensor, keys: Tensor, values: Tensor, p: AdditiveParams, dout: Tensor, mask?: BoolTensor): AdditiveGrads {
   // TODO
   return notImplemented('additiveBackward');
 }

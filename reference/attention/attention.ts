@@ -151,40 +151,67 @@ export interface AdditiveParams {
   v: Tensor;
 }
 
-/** For one query q: [1, D_q] and its keys k: [S, D_k]: hidden h_j = tanh(W_q q + W_k k_j) ([S, A]) and alpha ([1, S]). */
-function additiveWeights(q: Tensor, k: Tensor, p: AdditiveParams): { hidden: Tensor; alpha: Tensor } {
-  const S = k.shape[0];
+/** A padding mask [N, S] must fit the keys and leave every batch element at least one key. */
+function checkPaddingMask(mask: BoolTensor, N: number, S: number): void {
+  if (mask.shape.length !== 2 || mask.shape[0] !== N || mask.shape[1] !== S) {
+    throw new Error(`additive attention mask: expected shape [${N}, ${S}] (batch, keys), got [${mask.shape.join(', ')}]`);
+  }
+  for (let n = 0; n < N; n++) {
+    let open = 0;
+    for (let j = 0; j < S; j++) if (!mask.data[n * S + j]) open++;
+    if (open === 0) throw new Error(`additive attention mask: every key of batch element ${n} is blocked, so its query has nothing to attend to`);
+  }
+}
+
+/**
+ * Every batch element's hidden features h_j = tanh(W_q q + W_k k_j) ([N, S, A]) and weights
+ * alpha ([N, S], row n a softmax over batch element n's keys), from q: [N, D_q], keys:
+ * [N, S, D_k] and the padding mask [N, S].
+ */
+function additiveWeights(q: Tensor, keys: Tensor, p: AdditiveParams, mask?: BoolTensor): { hidden: Tensor; alpha: Tensor } {
+  const [N, S, Dk] = keys.shape;
+  const Dq = q.shape[1];
   const A = p.v.shape[0];
-  const wq = matmul(q, transpose(p.W_q)); // [1, A]
-  const wk = matmul(k, transpose(p.W_k)); // [S, A]
-  const hidden = zeros([S, A]);
-  const scores = zeros([1, S]);
-  for (let j = 0; j < S; j++) {
-    for (let a = 0; a < A; a++) {
-      const h = Math.tanh(wq.data[a] + wk.data[j * A + a]);
-      hidden.data[j * A + a] = h;
-      scores.data[j] += p.v.data[a] * h; // score_j = v . h_j
+  const [Wq, Wk, v, k] = [p.W_q.data, p.W_k.data, p.v.data, keys.data];
+  const hidden = zeros([N, S, A]);
+  const scores = zeros([N, S]);
+  const wq = new Float64Array(A);
+  for (let n = 0; n < N; n++) {
+    wq.fill(0);
+    for (let a = 0; a < A; a++) for (let i = 0; i < Dq; i++) wq[a] += Wq[a * Dq + i] * q.data[n * Dq + i]; // W_q q
+    for (let j = 0; j < S; j++) {
+      const key = (n * S + j) * Dk;
+      let score = 0;
+      for (let a = 0; a < A; a++) {
+        let pre = wq[a];
+        for (let i = 0; i < Dk; i++) pre += Wk[a * Dk + i] * k[key + i];
+        const h = Math.tanh(pre);
+        hidden.data[(n * S + j) * A + a] = h;
+        score += v[a] * h; // score_j = v . h_j
+      }
+      scores.data[n * S + j] = mask?.data[n * S + j] ? -Infinity : score; // padding: weight exactly 0
     }
   }
   return { hidden, alpha: softmaxRows(scores) };
 }
 
 /**
- * One query per batch element. q: [N, D_q], keys: [N, S, D_k], values: [N, S, D_v]
- * -> out: [N, D_v], weights: [N, S].
+ * One query per batch element. q: [N, D_q], keys: [N, S, D_k], values: [N, S, D_v], mask:
+ * [N, S] (true = padding, blocked) -> out: [N, D_v], weights: [N, S].
  */
-export function additiveForward(q: Tensor, keys: Tensor, values: Tensor, p: AdditiveParams): AttentionOutput {
+export function additiveForward(q: Tensor, keys: Tensor, values: Tensor, p: AdditiveParams, mask?: BoolTensor): AttentionOutput {
   const [N, S] = keys.shape;
   const Dv = values.shape[2];
-  const queries = reshape(q, [N, 1, q.shape[1]]); // each query as a [1, D_q] matrix
-  const out = zeros([N, 1, Dv]);
-  const weights = zeros([N, 1, S]);
+  if (mask) checkPaddingMask(mask, N, S);
+  const { alpha } = additiveWeights(q, keys, p, mask);
+  const out = zeros([N, Dv]);
+  const val = values.data;
   for (let n = 0; n < N; n++) {
-    const { alpha } = additiveWeights(batchItem(queries, n), batchItem(keys, n), p);
-    setBatchItem(weights, n, alpha);
-    setBatchItem(out, n, matmul(alpha, batchItem(values, n))); // out = sum_j alpha_j value_j
+    for (let j = 0; j < S; j++) {
+      for (let d = 0; d < Dv; d++) out.data[n * Dv + d] += alpha.data[n * S + j] * val[(n * S + j) * Dv + d]; // out = sum_j alpha_j value_j
+    }
   }
-  return { out: reshape(out, [N, Dv]), weights: reshape(weights, [N, S]) };
+  return { out, weights: alpha };
 }
 
 /** Gradients of additive attention, shaped like its inputs and parameters. */
@@ -197,50 +224,64 @@ export interface AdditiveGrads {
   dv: Tensor;
 }
 
-/** acc += t: a parameter shared by the batch gets the sum of every element's gradient. */
-function accumulate(acc: Tensor, t: Tensor): void {
-  for (let i = 0; i < acc.data.length; i++) acc.data[i] += t.data[i];
-}
-
-/** dout: [N, D_v]. Backward through out = alpha V, alpha = softmax(score), score_j = v . tanh(W_q q + W_k k_j). */
-export function additiveBackward(q: Tensor, keys: Tensor, values: Tensor, p: AdditiveParams, dout: Tensor): AdditiveGrads {
-  const [N, S] = keys.shape;
+/**
+ * dout: [N, D_v]. Backward through out = alpha V, alpha = softmax(score), score_j = v . tanh(W_q q + W_k k_j).
+ * A padded key has weight 0, so the softmax backward gives its score no gradient.
+ */
+export function additiveBackward(q: Tensor, keys: Tensor, values: Tensor, p: AdditiveParams, dout: Tensor, mask?: BoolTensor): AdditiveGrads {
+  const [N, S, Dk] = keys.shape;
+  const Dq = q.shape[1];
   const Dv = values.shape[2];
   const A = p.v.shape[0];
-  const queries = reshape(q, [N, 1, q.shape[1]]);
-  const douts = reshape(dout, [N, 1, Dv]);
-  const dq = zeros(queries.shape);
+  if (mask) checkPaddingMask(mask, N, S);
+  const { hidden, alpha } = additiveWeights(q, keys, p, mask);
+  const dq = zeros(q.shape);
   const dKeys = zeros(keys.shape);
   const dValues = zeros(values.shape);
   const dW_q = zeros(p.W_q.shape);
   const dW_k = zeros(p.W_k.shape);
-  const dv = zeros([1, A]);
+  const dv = zeros([A]);
+
+  // out = sum_j alpha_j value_j: dvalue_j = alpha_j dout, dalpha_j = dout . value_j
+  const dAlpha = zeros([N, S]);
+  const [val, dVal, g] = [values.data, dValues.data, dout.data];
   for (let n = 0; n < N; n++) {
-    const qn = batchItem(queries, n);
-    const kn = batchItem(keys, n);
-    const vals = batchItem(values, n);
-    const g = batchItem(douts, n); // [1, D_v]
-    const { hidden, alpha } = additiveWeights(qn, kn, p);
-    setBatchItem(dValues, n, matmul(transpose(alpha), g)); // dvalue_j = alpha_j dout
-    const dScores = softmaxRowsBackward(alpha, matmul(g, transpose(vals))); // dalpha_j = dout . value_j
-    accumulate(dv, matmul(dScores, hidden)); // dv = sum_j dscore_j h_j
-    // dpre_j = dscore_j v * (1 - h_j^2), the gradient of the tanh's input W_q q + W_k k_j
-    const dPre = zeros([S, A]);
     for (let j = 0; j < S; j++) {
-      for (let a = 0; a < A; a++) {
-        const h = hidden.data[j * A + a];
-        dPre.data[j * A + a] = dScores.data[j] * p.v.data[a] * (1 - h * h);
+      for (let d = 0; d < Dv; d++) {
+        dVal[(n * S + j) * Dv + d] = alpha.data[n * S + j] * g[n * Dv + d];
+        dAlpha.data[n * S + j] += g[n * Dv + d] * val[(n * S + j) * Dv + d];
       }
     }
-    accumulate(dW_k, matmul(transpose(dPre), kn)); // dW_k = sum_j dpre_j k_j^T
-    setBatchItem(dKeys, n, matmul(dPre, p.W_k)); // dk_j = W_k^T dpre_j
-    // W_q q is added to every key's pre-activation, so its gradient sums over the keys.
-    const du = zeros([1, A]);
-    for (let j = 0; j < S; j++) for (let a = 0; a < A; a++) du.data[a] += dPre.data[j * A + a];
-    accumulate(dW_q, matmul(transpose(du), qn)); // dW_q = du q^T
-    setBatchItem(dq, n, matmul(du, p.W_q)); // dq = W_q^T du
   }
-  return { dq: reshape(dq, q.shape), dKeys, dValues, dW_q, dW_k, dv: reshape(dv, [A]) };
+  const dScores = softmaxRowsBackward(alpha, dAlpha);
+
+  const [k, Wk, dk, dWk] = [keys.data, p.W_k.data, dKeys.data, dW_k.data];
+  const du = new Float64Array(A);
+  for (let n = 0; n < N; n++) {
+    du.fill(0);
+    for (let j = 0; j < S; j++) {
+      const key = (n * S + j) * Dk;
+      for (let a = 0; a < A; a++) {
+        const h = hidden.data[(n * S + j) * A + a];
+        const ds = dScores.data[n * S + j];
+        dv.data[a] += ds * h; // dv = sum_j dscore_j h_j
+        // dpre_j = dscore_j v * (1 - h_j^2), the gradient of the tanh's input W_q q + W_k k_j
+        const dPre = ds * p.v.data[a] * (1 - h * h);
+        for (let i = 0; i < Dk; i++) {
+          dWk[a * Dk + i] += dPre * k[key + i]; // dW_k = sum_j dpre_j k_j^T
+          dk[key + i] += dPre * Wk[a * Dk + i]; // dk_j = W_k^T dpre_j
+        }
+        du[a] += dPre; // W_q q is added to every key's pre-activation, so its gradient sums over the keys.
+      }
+    }
+    for (let a = 0; a < A; a++) {
+      for (let i = 0; i < Dq; i++) {
+        dW_q.data[a * Dq + i] += du[a] * q.data[n * Dq + i]; // dW_q = du q^T
+        dq.data[n * Dq + i] += du[a] * p.W_q.data[a * Dq + i]; // dq = W_q^T du
+      }
+    }
+  }
+  return { dq, dKeys, dValues, dW_q, dW_k, dv };
 }
 
 // ----- multi-head self-attention (nn.MultiheadAttention, batch_first) ---------------------------

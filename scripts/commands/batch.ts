@@ -3,11 +3,13 @@ import * as path from 'path';
 import { BatchEvent, runBatch } from '../../graders/batch/batch';
 import { parseTimeout } from '../../graders/batch/grade-student';
 import { ProgressState, formatDuration, progressBar, progressLine, studentName } from '../../graders/batch/progress';
-import { parseShard } from '../../graders/batch/shard';
+import { SHARD_OPTION_HELP, formatShard, shardOption } from '../../graders/batch/shard';
 import { GRADEBOOK_FILE, SUMMARY_FILE } from '../../graders/batch/gradebook';
 import { SANDBOX_MODES } from '../../graders/engine/sandbox';
+import { REPORT_OPTIONS, readReportOptions } from '../../graders/report/options';
+import { reportLine } from '../../graders/report/report';
 import { forTerminal } from '../../graders/engine/text';
-import { CommandIO, CommandSpec, UsageError, choiceOption, listOption, numberOption, stringOption } from '../command';
+import { ASSIGNMENT_OPTIONS, CommandIO, CommandSpec, UsageError, assignmentOption, choiceOption, numberOption, stringOption } from '../command';
 
 /** Draws progress: a bar redrawn in place on a terminal, else a line per finished student. */
 function progressView(io: CommandIO) {
@@ -61,15 +63,20 @@ export const batch: CommandSpec = {
   options: {
     out: { type: 'string', placeholder: 'DIR', description: 'output folder: grades.csv, summary.md, students/<slug>-<hash>/ per student (required)' },
     jobs: { type: 'string', placeholder: 'N', description: 'submissions graded at once (default: the number of cores)' },
-    labs: { type: 'string', placeholder: 'a,b', description: 'labs to grade (default: all)' },
+    ...ASSIGNMENT_OPTIONS,
     timeout: { type: 'string', placeholder: 'S', description: "each item's time budget in seconds, or `2x` to scale the rubric's (default: the rubric's)" },
     sandbox: { type: 'string', placeholder: 'MODE', description: `isolation of student code: ${SANDBOX_MODES.join('|')} (default auto)` },
     memory: { type: 'string', placeholder: 'MB', description: 'heap cap of each student process (default 512)' },
     resume: { type: 'boolean', description: 'skip the students already finished in DIR (verified, same submission and configuration)' },
-    shard: { type: 'string', placeholder: 'i/n', description: 'grade only shard i of n (by a hash of the student id); join shards with `gradecheck merge`' },
+    force: { type: 'boolean', description: 'grade everyone again into a DIR that holds an earlier gradebook, replacing it' },
+    shard: { type: 'string', placeholder: 'i/n|auto', description: SHARD_OPTION_HELP },
     typecheck: { type: 'boolean', description: 'also report type errors in the feedback (slower)' },
+    ...REPORT_OPTIONS,
   },
   details: [
+    'The labs are the assignment\'s (assignment.yaml here, --assignment FILE) or --labs: one of them is',
+    'required, and the totals are out of those labs\' points. An earlier gradebook in DIR is never',
+    'replaced silently: --resume finishes or updates it, --force grades everyone again.',
     'Each submission is graded in isolation (student code in a sandboxed process per lab, with time',
     'and memory limits); a hostile or broken one costs only itself. Only labs/** is taken from a',
     'submission. A name that is not UTF-8 or holds control characters is shown escaped (\\xFF) and',
@@ -88,8 +95,12 @@ export const batch: CommandSpec = {
     const timeout = timeoutText === undefined ? undefined : parseTimeout(timeoutText);
     if (timeoutText !== undefined && !timeout) throw new UsageError(`--timeout must be seconds (3, 0.5) or a factor (2x), not "${timeoutText}"`);
     const shardText = stringOption(args, 'shard');
-    const shard = shardText === undefined ? undefined : parseShard(shardText);
-    if (shardText !== undefined && !shard) throw new UsageError(`--shard must be i/n with 1 <= i <= n, not "${shardText}"`);
+    const reportOptions = readReportOptions((name) => stringOption(args, name));
+    if (!reportOptions.ok) throw new UsageError(reportOptions.message);
+    const shardChoice = shardText === undefined ? undefined : shardOption(shardText, io.env);
+    if (shardChoice && !shardChoice.ok) throw new UsageError(shardChoice.message);
+    const shard = shardChoice?.shard;
+    if (shardChoice && shardChoice.engine !== 'option') io.err(`shard ${formatShard(shardChoice.shard)}, from ${shardChoice.from}`);
 
     const controller = new AbortController();
     const stop = (signal: string) => () => {
@@ -109,16 +120,18 @@ export const batch: CommandSpec = {
         submissions,
         out,
         jobs: numberOption(args, 'jobs', { min: 1, integer: true }),
-        labs: listOption(args, 'labs'),
+        labs: assignmentOption(args, io, 'batch', true).labs,
         timeout,
         sandbox: choiceOption(args, 'sandbox', SANDBOX_MODES, 'auto'),
         memoryMb: numberOption(args, 'memory', { min: 64, integer: true }),
         typecheck: Boolean(args.values.typecheck),
         resume: Boolean(args.values.resume),
+        force: Boolean(args.values.force),
         shard,
         env: io.env,
         signal: controller.signal,
         onEvent: view.onEvent,
+        report: reportOptions.options,
       });
     } finally {
       view.stop();
@@ -135,6 +148,8 @@ export const batch: CommandSpec = {
     );
     io.out(`gradebook: ${rel(path.join(report.dir, GRADEBOOK_FILE))}`);
     io.out(`summary:   ${rel(path.join(report.dir, SUMMARY_FILE))}`);
+    const reportText = reportLine(report.report, rel);
+    io[reportText.stream](reportText.text);
     io.out(`feedback:  ${rel(path.join(report.dir, 'students'))}/<slug>-<hash>/feedback.md (each student's folder is listed in ${rel(path.join(report.dir, 'batch.json'))})`);
     if (report.interrupted) {
       io.err(`interrupted: ${report.students.length - report.gradebook.missing.length} of ${report.students.length} submissions are finished; run the same command with --resume to grade the rest`);

@@ -4,14 +4,14 @@ import { gradeSubmission } from '../../graders/engine/grade';
 import { feedbackFiles, formatTable } from '../../graders/engine/report';
 import { ResultsSchema } from '../../graders/engine/results';
 import { SANDBOX_MODES } from '../../graders/engine/sandbox';
-import { CommandSpec, UsageError, choiceOption, listOption, numberOption, stringOption } from '../command';
+import { ASSIGNMENT_OPTIONS, CommandSpec, UsageError, assignmentOption, choiceOption, numberOption, stringOption } from '../command';
 
 export const grade: CommandSpec = {
   name: 'grade',
   summary: "Grades one submission's labs and prints the score table (exit code 1 when points are lost).",
   options: {
     submission: { type: 'string', placeholder: 'DIR', description: "folder holding the student's labs/ (default: this repository)" },
-    labs: { type: 'string', placeholder: 'a,b', description: 'labs to grade (default: all)' },
+    ...ASSIGNMENT_OPTIONS,
     json: { type: 'string', placeholder: 'FILE', description: 'also write the results file (schema gradecheck/results v1)' },
     feedback: { type: 'string', placeholder: 'DIR', description: 'also write feedback.md (and its figures) into DIR' },
     sandbox: { type: 'string', placeholder: 'MODE', description: `isolation of student code: ${SANDBOX_MODES.join('|')} (default auto)` },
@@ -28,7 +28,7 @@ export const grade: CommandSpec = {
     const results = await gradeSubmission({
       root: io.root,
       submission,
-      labs: listOption(args, 'labs'),
+      labs: assignmentOption(args, io, 'grade', false).labs,
       sandbox,
       memoryMb,
       typecheck: !args.values['skip-typecheck'],

@@ -1,20 +1,24 @@
 import * as path from 'path';
 import { buildGradescope } from '../../graders/release/gradescope';
 import { formatLeaks } from '../../graders/release/leaks';
-import { CommandSpec, UsageError, listOption, stringOption } from '../command';
+import { ASSIGNMENT_OPTIONS, CommandSpec, UsageError, assignmentOption, stringOption } from '../command';
 
 export const gradescope: CommandSpec = {
   name: 'gradescope',
   summary: 'Builds a Gradescope autograder zip: setup.sh, run_autograder, the graders with every item (hidden ones too) and their expected values.',
   options: {
     out: { type: 'string', placeholder: 'FILE', description: 'the zip to write (default autograder.zip)' },
-    labs: { type: 'string', placeholder: 'a,b', description: 'labs to grade (default: all)' },
+    ...ASSIGNMENT_OPTIONS,
   },
-  details: 'Upload the zip as a Gradescope "Zip file upload" autograder. It holds hidden items: never give it to students. See docs/release.md.',
+  details: [
+    "The labs are the assignment's (assignment.yaml here, --assignment FILE) or --labs: the autograder grades those",
+    'and no other. Upload the zip as a Gradescope "Zip file upload" autograder. It holds hidden items: never give',
+    'it to students. See docs/release.md.',
+  ].join('\n'),
   async run(args, io) {
     const out = path.resolve(io.cwd, stringOption(args, 'out') ?? 'autograder.zip');
     if (!out.endsWith('.zip')) throw new UsageError(`gradescope: --out must name a .zip file, not ${out}`);
-    const built = await buildGradescope({ root: io.root, out, labs: listOption(args, 'labs'), onProgress: (m) => io.stderrTTY && io.err(m) });
+    const built = await buildGradescope({ root: io.root, out, labs: assignmentOption(args, io, 'gradescope', true).labs, onProgress: (m) => io.stderrTTY && io.err(m) });
     if (built.leaks.length) {
       io.err(`gradescope: reference code found in the autograder:\n${formatLeaks(built.leaks)}`);
       return 1;

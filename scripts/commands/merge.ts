@@ -5,6 +5,7 @@ import { mergeShards } from '../../graders/batch/merge';
 import { studentName } from '../../graders/batch/progress';
 import { forTerminal } from '../../graders/engine/text';
 import { readManifest } from '../../graders/batch/store';
+import { reportLine } from '../../graders/report/report';
 import { CommandSpec, UsageError, stringOption } from '../command';
 
 /** The shard folders: a comma-separated list, or the batch folders inside one folder. */
@@ -44,6 +45,8 @@ export const merge: CommandSpec = {
     io.out(`merged ${shards.length} folder${shards.length === 1 ? '' : 's'} (${shards.map(rel).join(', ')}): ${report.students.length} students`);
     io.out(`gradebook: ${rel(path.join(report.dir, GRADEBOOK_FILE))}`);
     io.out(`summary:   ${rel(path.join(report.dir, SUMMARY_FILE))}`);
+    const reportText = reportLine(report.report, rel);
+    io[reportText.stream](reportText.text);
     let ok = true;
     if (report.missingShards.length) {
       ok = false;

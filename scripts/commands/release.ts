@@ -2,20 +2,22 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { buildRelease, RELEASE_MARKER } from '../../graders/release/build';
 import { findLeaks, formatLeaks } from '../../graders/release/leaks';
-import { CommandSpec, UsageError, listOption, stringOption } from '../command';
+import { readReleaseManifest } from '../../graders/release/manifest';
+import { ASSIGNMENT_OPTIONS, CommandSpec, UsageError, assignmentOption, stringOption } from '../command';
 
 export const release: CommandSpec = {
   name: 'release',
   summary: 'Builds the student template repository (stubs, graders, visible items and their expected values, the GitHub workflow) and checks that nothing leaks.',
   options: {
     out: { type: 'string', placeholder: 'DIR', description: 'where to write the release (empty, new, or an earlier release)' },
-    labs: { type: 'string', placeholder: 'a,b', description: 'labs to release (default: all)' },
+    ...ASSIGNMENT_OPTIONS,
     name: { type: 'string', placeholder: 'NAME', description: 'package name of the release (default ml-labs)' },
     'instructor-repo': { type: 'string', placeholder: 'OWNER/NAME', description: "the workflow grades with this private repository's graders (needs the GRADECHECK_INSTRUCTOR_TOKEN secret)" },
     instructor: { type: 'boolean', description: "build the instructor's graders instead: every item, hidden ones included (keep it private)" },
     check: { type: 'boolean', description: 'only check the release already in --out for leaks' },
   },
   details: [
+    "The labs are the assignment's (assignment.yaml here, --assignment FILE) or --labs: one of them is required.",
     'The leak check fails (exit code 1) if the release holds a reference function body, a hidden',
     "item's id or numbers of a hidden item's cases, or anything from reference/ or fixtures/mutants/.",
     'Then: cd DIR && npm ci && npm test (the stubs score 0). See docs/release.md.',
@@ -27,17 +29,19 @@ export const release: CommandSpec = {
     if (!path.relative(out, io.root).startsWith('..')) throw new UsageError(`release: --out ${out} contains the harness; choose a folder outside it`);
     const repo = stringOption(args, 'instructor-repo');
     if (repo !== undefined && !/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repo)) throw new UsageError(`--instructor-repo must be OWNER/NAME, not "${repo}"`);
-    let labs = listOption(args, 'labs');
+    let labs: string[] | undefined;
     if (args.values.check) {
       if (!fs.existsSync(path.join(out, RELEASE_MARKER))) throw new UsageError(`release --check: ${out} is not a gradecheck release`);
     } else {
       if (fs.existsSync(out) && fs.readdirSync(out).length > 0 && !fs.existsSync(path.join(out, RELEASE_MARKER))) {
         throw new UsageError(`release: ${out} is not empty and holds no earlier release; choose another folder`);
       }
+      const assignment = assignmentOption(args, io, 'release', true);
       const built = await buildRelease({
         root: io.root,
         out,
-        labs,
+        labs: assignment.labs,
+        assignment: assignment.name,
         name: stringOption(args, 'name'),
         kind: args.values.instructor ? 'instructor' : 'student',
         instructorRepository: repo,
@@ -50,7 +54,9 @@ export const release: CommandSpec = {
         io.out(`  ${lab}: ${shipped.length} item${shipped.length === 1 ? '' : 's'} with expected values, ${withheld.length} hidden left out`);
       }
     }
-    const instructor = Boolean(args.values.instructor) || fs.readFileSync(path.join(out, RELEASE_MARKER), 'utf8').includes('instructor');
+    const manifest = readReleaseManifest(out);
+    labs ??= manifest?.labs;
+    const instructor = Boolean(args.values.instructor) || manifest?.kind === 'instructor' || (!manifest && fs.readFileSync(path.join(out, RELEASE_MARKER), 'utf8').includes('instructor'));
     const leaks = await findLeaks({ root: io.root, release: out, labs, allowHidden: instructor });
     if (leaks.length) {
       io.out(`leak check: ${leaks.length} problem${leaks.length > 1 ? 's' : ''}:`);

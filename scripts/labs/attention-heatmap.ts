@@ -4,7 +4,9 @@
  * figure, sdpa.forward) and for the first causal case (sdpa.forward.masked). The weights are
  * the grader's expected values (the reference run on the rubric's cases), so the handout shows
  * exactly what the feedback compares with. Writes labs/attention/weights.svg and
- * labs/attention/weights-causal.svg.
+ * labs/attention/weights-causal.svg. And Part 5's picture: the reference decoder, with the
+ * shipped translator weights, translating one date (labs/attention/translation.svg, drawn by
+ * `npm run translate`, whose output it prints for the handout).
  *
  *     node -r ./scripts/register.cjs scripts/labs/attention-heatmap.ts
  */
@@ -14,6 +16,8 @@ import { ExpectedBundle, expectedFor } from '../../graders/engine/expected';
 import { heatmapSvg, lastTwoAxes } from '../../graders/engine/figures';
 import { loadLab } from '../../graders/engine/labs';
 import { isTensor } from '../../graders/engine/values';
+import { main as translate } from '../translate';
+import { loadReference } from './attention-reference';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -43,7 +47,13 @@ async function main(): Promise<void> {
     fs.writeFileSync(path.join(out, file), referenceHeatmap(expected, item, title) + '\n');
     process.stdout.write(`wrote ${path.relative(process.cwd(), path.join(out, file))}\n`);
   }
+  const write = (s: string) => process.stdout.write(s);
+  const code = translate([TRANSLATED, '--svg', path.join(out, 'translation.svg')], { out: write, err: write, lab: loadReference(), whose: 'the reference decoder' });
+  if (code !== 0) throw new Error(`translating "${TRANSLATED}" failed (exit code ${code})`);
 }
+
+/** The date of the handout's translation picture. */
+const TRANSLATED = 'Thursday, April 4, 2024';
 
 main().catch((e: Error) => {
   process.stderr.write(`${e.stack ?? e.message}\n`);

@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { decodeClassroomResult, encodeClassroomResult, toClassroom } from '../../graders/emit/classroom';
+import { decodeClassroomResult, encodeClassroomResult, equalParts, reporterLogPoints, reporterNoticePoints, toClassroom } from '../../graders/emit/classroom';
 import { Classroom50ResultSchema, classroom50Context, pointScale, toClassroom50 } from '../../graders/emit/classroom50';
 import { GradescopeResultsSchema, toGradescope } from '../../graders/emit/gradescope';
 import { ItemResult, Results } from '../../graders/engine/results';
@@ -32,39 +32,68 @@ function results(items: ItemResult[], due?: string): Results {
   };
 }
 
-describe('GitHub Classroom autograding result', () => {
-  const r = results([item('sigmoid.forward', 1, 1), item('softmax.backward', 0.666667, 2, { diagnosis: 'only the diagonal', hint: 'use the full Jacobian' })]);
+describe('GitHub Classroom autograding results', () => {
+  const cases = (passed: boolean[]) => passed.map((ok, i) => ({ label: String(i + 1), status: ok ? ('passed' as const) : ('wrong_value' as const), message: '' }));
+  const r = results([
+    item('sigmoid.forward', 1, 1),
+    item('softmax.backward', 0.666667, 2, { diagnosis: 'only the diagonal', hint: 'use the full Jacobian', cases: cases([true, false, false]) }),
+    item('gelu.backward', 0, 2),
+  ]);
 
-  test('is version 1 with status, max_score and one test per item carrying its partial points', () => {
-    const c = toClassroom(r, { locate: () => ({ file: 'labs/activations/activations.ts', line: 42 }) });
-    expect(c).toMatchObject({ version: 1, status: 'fail', max_score: 3 });
-    expect(c.tests).toEqual([
-      { name: 'activations sigmoid.forward: sigmoid forward', status: 'pass', score: 1, message: '2 cases passed', test_code: 'npm test -- activations', filename: 'labs/activations/activations.ts', line_no: 42, duration: 12 },
-      {
-        name: 'activations softmax.backward: softmax backward',
-        status: 'fail',
-        score: 0.666667,
-        message: 'wrong_value: case "1": 3 of 24 elements differ\nDiagnosis: only the diagonal\nHint: use the full Jacobian',
-        test_code: 'npm test -- activations',
-        filename: 'labs/activations/activations.ts',
-        line_no: 42,
-        duration: 12,
-      },
+  test('one runner per item: all or nothing as one test, a fraction of cases as one test per case', () => {
+    const runners = toClassroom(r, { locate: () => ({ file: 'labs/activations/activations.ts', line: 42 }) });
+    expect(runners.map((x) => x.id)).toEqual(['activationsSigmoidForward', 'activationsSoftmaxBackward', 'activationsGeluBackward']);
+    expect(runners[0].result).toEqual({
+      version: 1,
+      status: 'pass',
+      max_score: 1,
+      tests: [{ name: 'activations sigmoid.forward: sigmoid forward', status: 'pass', score: 1, message: '2 cases passed', test_code: 'npm test -- activations -t sigmoid.forward', filename: 'labs/activations/activations.ts', line_no: 42, duration: 12 }],
+    });
+    const softmax = runners[1].result;
+    expect(softmax).toMatchObject({ status: 'fail', max_score: 2 });
+    expect(softmax.tests.map((t) => [t.name, t.status, t.score])).toEqual([
+      ['activations softmax.backward: softmax backward (case "1")', 'pass', 0.666667],
+      ['activations softmax.backward: softmax backward (case "2")', 'fail', 0],
+      ['activations softmax.backward: softmax backward (case "3")', 'fail', 0],
     ]);
+    expect(softmax.tests[0].message).toBe('wrong_value: case "1": 3 of 24 elements differ\nDiagnosis: only the diagonal\nHint: use the full Jacobian');
+    expect(runners[2].result.tests.map((t) => [t.status, t.score])).toEqual([['fail', 0]]);
+  });
+
+  test("both of the reporter's totals are gradecheck's: passed tests / tests x max_score per runner, and the sum of the tests' scores", () => {
+    const runners = toClassroom(r).map((x) => x.result);
+    expect(reporterLogPoints(runners)).toEqual({ points: expect.closeTo(r.score, 6), max: r.max_score });
+    expect(reporterNoticePoints(runners)).toEqual({ points: expect.closeTo(r.score, 9), max: r.max_score });
+  });
+
+  test('a fraction that is not one of cases is split into equal parts (a forgiven item keeps its points in one test)', () => {
+    expect(equalParts(1.5, 2)).toEqual({ passed: 3, parts: 4 });
+    expect(equalParts(0.333333, 0.5)).toEqual({ passed: 2, parts: 3 });
+    expect(equalParts(2, 2)).toEqual({ passed: 1, parts: 1 });
+    const forgiven = results([item('a.b', 2, 2, { status: 'wrong_value', cases: cases([false, false]) }), item('c.d', 1.5, 2, { cases: cases([true]) })]);
+    const runners = toClassroom(forgiven).map((x) => x.result);
+    expect(runners[0].tests.map((t) => t.status)).toEqual(['pass']);
+    expect(runners[1].tests.map((t) => t.status)).toEqual(['pass', 'pass', 'pass', 'fail']);
+    expect(reporterLogPoints(runners).points).toBeCloseTo(3.5, 9);
+    expect(reporterNoticePoints(runners).points).toBeCloseTo(3.5, 9);
+  });
+
+  test('hidden items graded are one runner per lab, named by their count, with their points together', () => {
+    const withHidden = results([item('sigmoid.forward', 1, 1), item('hidden.x', 1, 1, { visibility: 'hidden' }), item('hidden.y', 0, 3, { visibility: 'hidden' })]);
+    const runners = toClassroom(studentView(withHidden));
+    expect(runners.map((x) => x.id)).toEqual(['activationsSigmoidForward', 'activationsHidden']);
+    expect(runners[1].result.tests.map((t) => t.name)).toEqual(['activations: 2 hidden items, together (part 1 of 4)', 'activations: 2 hidden items, together (part 2 of 4)', 'activations: 2 hidden items, together (part 3 of 4)', 'activations: 2 hidden items, together (part 4 of 4)']);
+    expect(JSON.stringify(runners)).not.toContain('hidden.x');
+    expect(reporterLogPoints(runners.map((x) => x.result))).toEqual({ points: 2, max: 5 });
+    expect(reporterNoticePoints(runners.map((x) => x.result))).toEqual({ points: 2, max: 5 });
   });
 
   test('round-trips through base64 as the reporter decodes it (Buffer.from(x, "base64"), JSON.parse)', () => {
-    const encoded = encodeClassroomResult(toClassroom(r));
+    const [runner] = toClassroom(r);
+    const encoded = encodeClassroomResult(runner.result);
     expect(encoded).toMatch(/^[A-Za-z0-9+/]+=*$/);
-    const asReporter = JSON.parse(Buffer.from(encoded, 'base64').toString('utf-8'));
-    // The reporter's NotifyClassroom: max points from max_score, points from the tests' scores.
-    expect(asReporter.max_score).toBe(3);
-    expect(asReporter.tests.reduce((s: number, t: { score: number }) => s + t.score, 0)).toBeCloseTo(1.666667, 9);
-    expect(decodeClassroomResult(encoded)).toEqual(toClassroom(r));
-  });
-
-  test('passes when every item passes', () => {
-    expect(toClassroom(results([item('a.b', 1, 1)])).status).toBe('pass');
+    expect(JSON.parse(Buffer.from(encoded, 'base64').toString('utf-8'))).toEqual(runner.result);
+    expect(decodeClassroomResult(encoded)).toEqual(runner.result);
   });
 });
 
@@ -95,17 +124,18 @@ describe("Classroom 50's result.json", () => {
     });
   });
 
-  test('keeps points integers: scaled to make every maximum whole, partial credit rounded down', () => {
+  test('keeps points integers: one scale makes every score and maximum whole, so the total is exactly gradecheck\'s', () => {
     expect(pointScale([1, 2, 3])).toBe(1);
     expect(pointScale([1, 0.5])).toBe(10);
     expect(pointScale([0.25, 2])).toBe(100);
-    const c = Classroom50ResultSchema.parse(toClassroom50(results([item('a.b', 0.333333, 0.5), item('c.d', 1.999999, 3), item('e.f', 1.5, 1.5)]), ctx));
+    expect(pointScale([0.666667, 2])).toBe(3); // 2 of 3 cases of a 1-point item
+    const c = Classroom50ResultSchema.parse(toClassroom50(results([item('a.b', 0.333333, 0.5), item('c.d', 2, 3), item('e.f', 1.5, 1.5)]), ctx));
     expect(c.tests.map((t) => [t.score, t['max-score']])).toEqual([
-      [3, 5],
-      [19, 30],
-      [15, 15],
+      [2, 3],
+      [12, 18],
+      [9, 9],
     ]);
-    expect([c.score, c['max-score']]).toEqual([37, 50]);
+    expect(c.score / c['max-score']).toBeCloseTo((0.333333 + 2 + 1.5) / 5, 6);
   });
 
   test('falls back on what GitHub Actions sets, in the shapes the collector accepts', () => {
@@ -130,17 +160,19 @@ describe('GitHub workflow commands', () => {
 });
 
 describe('the student view of results', () => {
-  test('keeps the points of hidden items and nothing else; after_due_date items show after the due date', () => {
+  test('keeps only the number and points of the items it does not list; after_due_date items are listed after the due date', () => {
     const r = results(
       [item('sigmoid.forward', 1, 1), item('hidden.sigmoid.backward', 0, 1, { visibility: 'hidden', hint: 'h', diagnosis: 'd' }), item('late.item', 1, 2, { visibility: 'after_due_date' })],
       '2026-10-02T23:59:00Z',
     );
     const before = studentView(r, new Date('2026-10-01T00:00:00Z'));
-    expect(before.labs[0].items.map((i) => i.id)).toEqual(['sigmoid.forward', 'hidden-1', 'hidden-2']);
-    expect(before.labs[0].items[1]).toEqual({ id: 'hidden-1', title: 'hidden item 1', score: 0, max_score: 1, status: 'wrong_value', message: 'not shown until your work is graded', visibility: 'hidden', duration_ms: 0, cases: [] });
+    expect(before.labs[0].items.map((i) => i.id)).toEqual(['sigmoid.forward']);
+    expect(before.labs[0].hidden).toEqual({ items: 2, score: 1, max_score: 3 });
+    expect(JSON.stringify(before)).not.toMatch(/hidden\.sigmoid|late\.item|wrong_value/);
     expect(before.score).toBe(r.score);
     const after = studentView(r, new Date('2026-10-03T00:00:00Z'));
-    expect(after.labs[0].items.map((i) => i.id)).toEqual(['sigmoid.forward', 'hidden-1', 'late.item']);
+    expect(after.labs[0].items.map((i) => i.id)).toEqual(['sigmoid.forward', 'late.item']);
+    expect(after.labs[0].hidden).toEqual({ items: 1, score: 0, max_score: 1 });
   });
 });
 
@@ -205,7 +237,7 @@ describe("Gradescope's results.json", () => {
     expect(g.tests[2].output).toContain('Diagnosis: tanh of x');
   });
 
-  test('its always-visible top-level output totals the visible items only', () => {
-    expect(toGradescope(r).output).toBe('Visible items: 1 / 1');
+  test('its always-visible top-level output totals the visible items, and says what else the score holds by count and points only', () => {
+    expect(toGradescope(r).output).toBe('Visible items: 1 / 1\n\n+ 1 item (1 point), shown after the due date: graded, and in the score\n\n+ 1 hidden item (2 points), never shown: graded, and in the score');
   });
 });

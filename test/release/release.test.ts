@@ -154,7 +154,7 @@ describe('the release at work, offline', () => {
       fs.cpSync(path.join(ROOT, 'reference', LAB), labsDir, { recursive: true });
       const json = path.join(path.dirname(dir), 'reference.json');
       const r = npmTest([LAB], json);
-      expect(r.stdout + r.stderr).toContain(`Ran all test suites matching ${LAB}`);
+      expect(r.stdout).toContain(`grading ${LAB}...`);
       const results = readResults(json);
       expect(results.labs[0].items.filter((i) => i.status !== 'passed').map((i) => `${i.id}: ${i.message}`)).toEqual([]);
       expect(results.labs[0].items.length).toBe(visibleItems.length);

@@ -10,11 +10,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { decodeClassroomResult } from '../../graders/emit/classroom';
+import { decodeClassroomResult, reporterLogPoints, reporterNoticePoints } from '../../graders/emit/classroom';
 import { Classroom50ResultSchema } from '../../graders/emit/classroom50';
 import { loadLab } from '../../graders/engine/labs';
 import { ResultsSchema } from '../../graders/engine/results';
-import { buildRelease } from '../../graders/release/build';
+import { forMarkdown } from '../../graders/engine/text';
+import { buildRelease, CI_NODE_MAJOR } from '../../graders/release/build';
 import { parseOutputs } from '../../graders/release/runtime/github';
 import { ROOT } from '../support/paths';
 import { cleanEnv, mutantSubmission, npmCiOffline, run, tempDir } from './support';
@@ -90,7 +91,8 @@ function runWorkflow(vars: Record<string, string> = {}, secrets: Record<string, 
     ctx.env = env;
     if (step.uses) {
       const evaluated = (o?: Record<string, string>) => Object.fromEntries(Object.entries(o ?? {}).map(([k, v]) => [k, evaluate(String(v), ctx)]));
-      actions.push({ name: step.name, uses: step.uses, with: evaluated(step.with), env: evaluated(step.env) });
+      // An action sees the job's environment, $GITHUB_ENV's additions included, and its own env.
+      actions.push({ name: step.name, uses: step.uses, with: evaluated(step.with), env: { ...env, ...evaluated(step.env) } });
       continue;
     }
     const summary = path.join(runner, `summary-${i}.md`);
@@ -126,14 +128,20 @@ function runWorkflow(vars: Record<string, string> = {}, secrets: Record<string, 
   return { ...grade, artifact: path.join(runner, 'gradecheck'), actions, graders: ctx.env.GRADECHECK_GRADERS };
 }
 
-/** What classroom-resources/autograding-grading-reporter does with its inputs: decode each runner's result, add up points. */
+/**
+ * What classroom-resources/autograding-grading-reporter does with its inputs: decode each runner's
+ * result, and add up points both ways it does (its log: passed / tests x max_score per runner; its
+ * notice, which Classroom records: the sum of the tests' scores).
+ */
 function asClassroomReporter(action: { with: Record<string, string>; env: Record<string, string> }) {
   const runners = action.with.runners.split(/[\s,]/).filter(Boolean);
-  const results = runners.map((r) => JSON.parse(Buffer.from(action.env[`${r.trim().toUpperCase()}_RESULTS`], 'base64').toString('utf-8')));
+  const results = runners.map((r) => decodeClassroomResult(action.env[`${r.trim().toUpperCase()}_RESULTS`]));
   return {
-    totalPoints: results.reduce((s, r) => s + r.tests.reduce((t: number, x: { score: number }) => t + x.score, 0), 0),
-    maxPoints: results.reduce((s, r) => s + r.max_score, 0),
+    logPoints: reporterLogPoints(results).points,
+    totalPoints: reporterNoticePoints(results).points,
+    maxPoints: reporterNoticePoints(results).max,
     failed: results.some((r) => r.status === 'fail'),
+    results,
   };
 }
 
@@ -153,10 +161,38 @@ afterAll(() => {
   if (base) fs.rmSync(base, { recursive: true, force: true });
 });
 
+/** The evaluated inputs of the workflow's actions/setup-node step. */
+function setupNode(actions: Array<{ uses: string; with: Record<string, string> }>) {
+  const step = actions.find((a) => a.uses.startsWith('actions/setup-node@'));
+  if (!step) throw new Error('the workflow has no actions/setup-node step');
+  return step;
+}
+
+describe('the workflow file', () => {
+  const workflow = () => parseYaml(fs.readFileSync(path.join(repo, '.github', 'workflows', 'gradecheck.yml'), 'utf8')) as Record<string, unknown>;
+
+  test('one run per branch and event: a newer push cancels the push run in progress, not a dispatched re-grade', () => {
+    expect(workflow().concurrency).toEqual({ group: '${{ github.workflow }}-${{ github.ref }}-${{ github.event_name }}', 'cancel-in-progress': true });
+  });
+
+  test("asks GITHUB_TOKEN for no more than its steps use: read the contents, and the Classroom reporter's check-run update", () => {
+    expect(workflow().permissions).toEqual({ contents: 'read', actions: 'read', checks: 'write' });
+    // No job widens them.
+    const jobs = workflow().jobs as Record<string, Record<string, unknown>>;
+    for (const job of Object.values(jobs)) expect(job.permissions).toBeUndefined();
+  });
+});
+
 describe("the workflow's grading step, run locally", () => {
   test("with the release's own graders: summary, annotations, Classroom result, Classroom 50 result.json, artifact", () => {
     const step = runWorkflow();
     expect(step.graders).toBe(repo);
+    // The current LTS, with npm's cache keyed by the lockfile `npm ci` installs from.
+    const setup = setupNode(step.actions);
+    expect(String(setup.with['node-version'])).toBe(CI_NODE_MAJOR);
+    expect(setup.with.cache).toBe('npm');
+    expect(setup.with['cache-dependency-path']).toBe(path.join(repo, 'package-lock.json'));
+    expect(fs.existsSync(setup.with['cache-dependency-path'])).toBe(true);
     expect(step.status).toBe(1); // points lost
 
     const results = ResultsSchema.parse(JSON.parse(fs.readFileSync(path.join(step.artifact, 'results.json'), 'utf8')));
@@ -172,7 +208,7 @@ describe("the workflow's grading step, run locally", () => {
     for (const item of results.labs[0].items) expect(step.summary).toContain(`(\`${item.id}\`)`);
     const diagnosed = failed.filter((i) => i.diagnosis);
     expect(diagnosed.length).toBeGreaterThan(0);
-    for (const item of diagnosed) expect(step.summary).toContain(`**Diagnosis:** ${item.diagnosis}`);
+    for (const item of diagnosed) expect(step.summary).toContain(`**Diagnosis:** ${forMarkdown(item.diagnosis!)}`); // as Markdown shows it: `*` is not emphasis
 
     // One annotation per failed item, on the line declaring the function it grades.
     const annotations = step.stdout.split('\n').filter((l) => l.startsWith('::error '));
@@ -189,24 +225,21 @@ describe("the workflow's grading step, run locally", () => {
       if (item.diagnosis) expect(m[3]).toContain('%0ADiagnosis: ');
     }
 
-    // GitHub Classroom: `result` is base64 JSON, version 1, as the reporter reads it.
-    const rawJson = JSON.parse(Buffer.from(step.outputs.result, 'base64').toString('utf8'));
-    expect(Object.keys(rawJson).sort()).toEqual(['max_score', 'status', 'tests', 'version']);
-    const classroom = decodeClassroomResult(step.outputs.result);
-    expect(classroom.version).toBe(1);
-    expect(classroom.status).toBe('fail');
-    expect(classroom.max_score).toBe(results.max_score);
-    expect(classroom.tests.length).toBe(results.labs[0].items.length);
-    // The reporter's total is the sum of the tests' scores: partial points per item count.
-    expect(classroom.tests.reduce((s, t) => s + t.score, 0)).toBeCloseTo(results.score, 9);
-    for (const t of classroom.tests) {
-      expect(Object.keys(t).sort()).toEqual(['duration', 'filename', 'line_no', 'message', 'name', 'score', 'status', 'test_code']);
-      expect(['pass', 'fail']).toContain(t.status);
+    // GitHub Classroom: one runner per item, each `<ID>_RESULTS` base64 JSON, version 1, as the reporter reads it.
+    const runnerIds = step.outputs.runners.split(',');
+    expect(runnerIds.length).toBe(results.labs[0].items.length);
+    const reporting = asClassroomReporter(step.actions.find((a) => a.uses.startsWith('classroom-resources/autograding-grading-reporter@'))!);
+    for (const runner of reporting.results) {
+      expect(Object.keys(runner).sort()).toEqual(['max_score', 'status', 'tests', 'version']);
+      for (const t of runner.tests) {
+        expect(Object.keys(t).sort()).toEqual(['duration', 'filename', 'line_no', 'message', 'name', 'score', 'status', 'test_code']);
+        expect(['pass', 'fail']).toContain(t.status);
+      }
     }
-    expect(classroom.tests.filter((t) => t.status === 'fail').length).toBe(failed.length);
+    expect(reporting.results.filter((r) => r.status === 'fail').length).toBe(failed.length);
     expect(step.outputs.score).toBe(String(results.score));
     expect(step.outputs.max_score).toBe(String(results.max_score));
-    expect(JSON.parse(fs.readFileSync(path.join(step.artifact, 'classroom-result.json'), 'utf8'))).toEqual(rawJson);
+    expect(JSON.parse(fs.readFileSync(path.join(step.artifact, 'classroom-result.json'), 'utf8')).runners.map((r: { result: unknown }) => r.result)).toEqual(reporting.results);
 
     // Classroom 50: result.json in the workspace (and the artifact), valid as its collector checks it.
     const c50 = Classroom50ResultSchema.parse(JSON.parse(fs.readFileSync(path.join(repo, 'result.json'), 'utf8')));
@@ -216,8 +249,10 @@ describe("the workflow's grading step, run locally", () => {
     expect(c50.commit).toBe('https://github.com/course-org/labs-alice/commit/a1b2c3d4e5f60718293a4b5c6d7e8f9012345678');
     expect(c50.owner).toBe('alice');
     expect(c50.classroom).toBe('course-org');
-    expect(c50['max-score']).toBe(results.max_score); // whole points: no scaling needed here
-    expect(c50.score).toBeLessThanOrEqual(results.score);
+    // Whole points at one scale (partial credit, 2 of 3 cases...), so that its total is gradecheck's exactly.
+    const scale = c50['max-score'] / results.max_score;
+    expect(Number.isInteger(scale)).toBe(true);
+    expect(c50.score / scale).toBeCloseTo(results.score, 5);
     expect(c50.tests.filter((t) => !t.passed).length).toBe(failed.length);
 
     expect(fs.readFileSync(path.join(step.artifact, 'feedback.md'), 'utf8')).toBe(step.summary);
@@ -226,10 +261,10 @@ describe("the workflow's grading step, run locally", () => {
     const upload = step.actions.find((a) => a.uses.startsWith('actions/upload-artifact@'))!;
     expect(path.resolve(upload.with.path)).toBe(step.artifact);
     const reporter = step.actions.find((a) => a.uses.startsWith('classroom-resources/autograding-grading-reporter@'))!;
-    expect(asClassroomReporter(reporter)).toEqual({ totalPoints: expect.closeTo(results.score, 9), maxPoints: results.max_score, failed: true });
+    expect(asClassroomReporter(reporter)).toMatchObject({ logPoints: expect.closeTo(results.score, 5), totalPoints: expect.closeTo(results.score, 9), maxPoints: results.max_score, failed: true });
   }, 240000);
 
-  test("with the instructor's graders: the student's edits to the graders change nothing, and hidden items are scored but not shown", async () => {
+  test("with the instructor's graders: the student's edits to the graders change nothing, and a push shows hidden items only by count and points", async () => {
     const rubricFile = path.join(repo, 'rubrics', `${LAB}.yaml`);
     const original = fs.readFileSync(rubricFile, 'utf8');
     try {
@@ -244,23 +279,26 @@ describe("the workflow's grading step, run locally", () => {
       await buildRelease({ root: ROOT, out: instructor, labs: [LAB], kind: 'instructor' });
       const step = runWorkflow({ GRADECHECK_INSTRUCTOR_REPOSITORY: 'course-org/ml-labs-graders' }, { GRADECHECK_INSTRUCTOR_TOKEN: 'token-for-graders' });
       expect(step.graders).toBe(instructor);
+      // npm's cache is keyed by the lockfile of the graders that `npm ci` installs: the instructor's.
+      expect(setupNode(step.actions).with['cache-dependency-path']).toBe(path.join(instructor, 'package-lock.json'));
       expect(step.actions.find((a) => a.name === "Check out the instructor's graders")?.with).toMatchObject({ repository: 'course-org/ml-labs-graders', token: 'token-for-graders', path: '.gradecheck/instructor' });
       expect(step.status).toBe(1);
       const results = ResultsSchema.parse(JSON.parse(fs.readFileSync(path.join(step.artifact, 'results.json'), 'utf8')));
       const items = results.labs[0].items;
-      expect(items.length).toBe(lab.rubric.items.length);
-      expect(results.max_score).toBe(lab.rubric.items.reduce((s, it) => s + it.points, 0));
+      // A push grades what the student may see; the rest is pending, for the deadline run.
+      expect(items.length).toBe(lab.rubric.items.length - notShown.length);
+      expect(results.max_score).toBe(lab.rubric.items.filter((it) => !notShown.includes(it)).reduce((s, it) => s + it.points, 0));
       expect(items.filter((i) => i.status !== 'passed' && i.visibility === 'visible').map((i) => i.id).sort()).toEqual([...mutated].sort());
 
       // Hidden items: their points count; their names and details appear nowhere the student can look.
       expect(notShown.length).toBeGreaterThan(0);
-      const redacted = items.filter((i) => i.id.startsWith('hidden-'));
-      expect(redacted.length).toBe(notShown.length);
-      expect(redacted.reduce((s, i) => s + i.max_score, 0)).toBe(notShown.reduce((s, it) => s + it.points, 0));
-      for (const i of redacted) expect(i.cases).toEqual([]);
-      const seen = [step.stdout, step.summary, Buffer.from(step.outputs.result, 'base64').toString('utf8'), fs.readFileSync(path.join(repo, 'result.json'), 'utf8'), ...fs.readdirSync(step.artifact).map((f) => fs.readFileSync(path.join(step.artifact, f), 'utf8'))].join('\n');
+      expect(results.labs[0].hidden).toBeUndefined();
+      expect(results.labs[0].pending).toEqual({ items: notShown.length, max_score: notShown.reduce((s, it) => s + it.points, 0) });
+      expect(step.stdout).toContain(`+ ${notShown.reduce((s, it) => s + it.points, 0)} hidden points (${notShown.length} items), graded after the deadline`);
+      const reporter = asClassroomReporter(step.actions.find((a) => a.uses.startsWith('classroom-resources/autograding-grading-reporter@'))!);
+      const seen = [step.stdout, step.summary, JSON.stringify(reporter.results), fs.readFileSync(path.join(repo, 'result.json'), 'utf8'), ...fs.readdirSync(step.artifact).map((f) => fs.readFileSync(path.join(step.artifact, f), 'utf8'))].join('\n');
       for (const it of notShown) expect(seen).not.toContain(it.id);
-      expect(decodeClassroomResult(step.outputs.result).max_score).toBe(results.max_score);
+      expect(reporter.maxPoints).toBe(results.max_score);
     } finally {
       fs.writeFileSync(rubricFile, original);
       fs.rmSync(path.join(repo, '.gradecheck'), { recursive: true, force: true });

@@ -238,7 +238,7 @@ describe('GitHub annotations and Classroom messages', () => {
       max_score: 1,
       labs: [{ lab: 'x', title: 'X', score: 0, max_score: 1, status: 'graded', message: '', notes: [], items: [{ id: 'a', title: 'A', score: 0, max_score: 1, status: 'threw', message: `${EVIL_NAME}: ${EVIL_MESSAGE}`, visibility: 'visible', duration_ms: 1, cases: [] }] }],
     };
-    const [test] = toClassroom(results).tests;
+    const [test] = toClassroom(results)[0].result.tests;
     expect(commandLines(test.message)).toEqual([]);
     expect(test.message).not.toContain(ESC);
     expect(test.message).toContain(': :warning::pwned');
@@ -340,9 +340,9 @@ describe.each(MODES)('a hostile submission graded in sandbox %s', (mode) => {
     expectSafeMarkdown(summary, 'step summary');
     expect(summary).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     const outputs = parseOutputs(fs.readFileSync(env.GITHUB_OUTPUT, 'utf8'));
-    expect(Object.keys(outputs).sort()).toEqual(['max_score', 'result', 'score']);
-    const classroom = JSON.parse(Buffer.from(outputs.result, 'base64').toString('utf8')) as { tests: Array<{ message: string }> };
-    for (const t of classroom.tests) {
+    expect(Object.keys(outputs).sort()).toEqual(['max_score', 'runners', 'score']);
+    const classroom = JSON.parse(fs.readFileSync(path.join(out, 'classroom-result.json'), 'utf8')) as { runners: Array<{ result: { tests: Array<{ message: string }> } }> };
+    for (const t of classroom.runners.flatMap((r) => r.result.tests)) {
       expect(commandLines(t.message)).toEqual([]);
       expect(t.message).not.toContain(ESC);
     }

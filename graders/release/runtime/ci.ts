@@ -1,18 +1,26 @@
 /**
  * The grading step of a release's GitHub workflow (.github/gradecheck/grade.sh runs it): grades
  * the submission's labs/ with the given graders, then reports the student view of the results
- * everywhere GitHub and its classroom tools look:
+ * everywhere GitHub and its classroom tools look.
  *
- * - stdout: the score table, and an `::error` annotation for each failed item (no line of the
- *   table can start a workflow command, and on GitHub the runner ignores commands while it is
+ * A push is graded on what its student may see: visible items, and after_due_date items once
+ * the lab's due date has passed. Hidden items are left to the instructor's deadline run (`batch`
+ * on the clones, or this step with GRADECHECK_GRADE_HIDDEN=true and the instructor's graders,
+ * which hold them): a push shows only their number and points, as pending, so no variant of a
+ * push can tell which of them passes. In a deadline run they count, shown together, never one
+ * by one (redact.ts).
+ *
+ * - stdout: the score table, and an `::error` annotation for each failed item listed (no line of
+ *   the table can start a workflow command, and on GitHub the runner ignores commands while it is
  *   printed; the annotations' messages are escaped);
  * - $GITHUB_STEP_SUMMARY: the Markdown feedback (score table and what went wrong);
- * - $GITHUB_OUTPUT: `result` (GitHub Classroom's autograding result, base64 JSON), `score`, `max_score`;
- * - the results folder: results.json (gradecheck/results v1), feedback.md, result.json (Classroom 50),
- *   classroom-result.json (the decoded `result`); and result.json in the workspace (Classroom 50
- *   reads it there).
+ * - $GITHUB_ENV: `<RUNNER>_RESULTS` for each GitHub Classroom runner (emit/classroom.ts);
+ *   $GITHUB_OUTPUT: `runners` (their ids, for the reporter's `runners` input), `score`, `max_score`;
+ * - the results folder: results.json (gradecheck/results v1, the student view), feedback.md,
+ *   result.json (Classroom 50), classroom-result.json (the runners, decoded); and result.json in
+ *   the workspace (Classroom 50 reads it there).
  *
- * Exit code: 0 full marks, 1 points lost, 2 bad usage, 3 grading failed.
+ * Exit code: 0 full marks on what was graded, 1 points lost, 2 bad usage, 3 grading failed.
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
@@ -21,11 +29,15 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { encodeClassroomResult, itemFeedback, Locate, toClassroom } from '../../emit/classroom';
 import { classroom50Context, toClassroom50 } from '../../emit/classroom50';
-import { gradeSubmission, submissionTree } from '../../engine/grade';
-import { Lab, loadLab } from '../../engine/labs';
+import { expectedFor } from '../../engine/expected';
+import { LabSession, submissionTree } from '../../engine/grade';
+import { Lab, loadLab, selectLabs } from '../../engine/labs';
 import { formatMarkdown, formatPoints, formatTable } from '../../engine/report';
-import { Results, ResultsSchema } from '../../engine/results';
-import { SANDBOX_MODES, SandboxRequest } from '../../engine/sandbox';
+import { LabResult, Results, ResultsSchema, RESULTS_FORMAT, RESULTS_VERSION, roundScore, sumScores } from '../../engine/results';
+import { resolveSandbox, SANDBOX_MODES, SandboxRequest } from '../../engine/sandbox';
+import type { SubmissionBudgets } from '../../engine/budgets';
+import { isShown } from '../../engine/totals';
+import { readReleaseManifest } from '../manifest';
 import { studentView } from '../redact';
 import { forTerminal } from '../../engine/text';
 import { annotation, commandsPaused, outputEntry } from './github';
@@ -113,12 +125,41 @@ function writeFile(file: string, text: string): void {
   fs.writeFileSync(file, text);
 }
 
+/**
+ * Grades the labs for CI: in a push, the items the student may see now; in a deadline run
+ * (`gradeHidden`), every item the graders hold. The rest are pending: the items of the rubric
+ * not graded, and those the graders do not hold (a student release's, from its manifest).
+ */
+export async function gradeLabsForCi(opts: { graders: string; submission: string; labs?: string[]; sandbox: SandboxRequest; gradeHidden: boolean; now: Date }): Promise<Results> {
+  const sandbox = resolveSandbox(opts.sandbox);
+  const manifest = readReleaseManifest(opts.graders);
+  const tree = submissionTree(opts.graders, opts.submission);
+  const budgets: SubmissionBudgets = {};
+  const labs: LabResult[] = [];
+  for (const name of selectLabs(opts.graders, opts.labs ?? manifest?.labs)) {
+    const lab = loadLab(opts.graders, name);
+    const session = new LabSession(lab, { root: opts.graders, tree, sandbox, expected: await expectedFor(opts.graders, lab), typecheck: true, budgets });
+    const graded = session.items.filter((it) => opts.gradeHidden || isShown(it, lab.rubric, { view: 'student', now: opts.now }));
+    try {
+      for (const item of graded) await session.grade(item);
+    } finally {
+      await session.close();
+    }
+    const left = lab.rubric.items.filter((it) => !graded.includes(it));
+    const withheld = manifest?.withheld[name] ?? { items: 0, max_score: 0 };
+    const pending = { items: left.length + withheld.items, max_score: roundScore(left.reduce((s, it) => s + it.points, 0) + withheld.max_score) };
+    labs.push({ ...session.result(), ...(pending.items > 0 ? { pending } : {}) });
+  }
+  return { format: RESULTS_FORMAT, version: RESULTS_VERSION, submission: '.', ...sumScores(labs), sandbox, labs };
+}
+
 export async function gradeForCi(opts: CiOptions): Promise<CiOutcome> {
   const { env } = opts;
   const now = opts.now ?? new Date();
   const sandbox = (env.GRADECHECK_SANDBOX ?? 'auto') as SandboxRequest;
   if (!SANDBOX_MODES.includes(sandbox)) throw new Error(`GRADECHECK_SANDBOX must be one of ${SANDBOX_MODES.join(', ')}`);
-  const graded = await gradeSubmission({ root: opts.graders, submission: opts.submission, labs: opts.labs, sandbox, typecheck: true });
+  const gradeHidden = env.GRADECHECK_GRADE_HIDDEN === 'true';
+  const graded = await gradeLabsForCi({ graders: opts.graders, submission: opts.submission, labs: opts.labs, sandbox, gradeHidden, now });
   const results = ResultsSchema.parse(studentView(graded, now));
   const locate = locator(opts.graders, opts.submission);
 
@@ -131,21 +172,22 @@ export async function gradeForCi(opts: CiOptions): Promise<CiOutcome> {
   const markdown = formatMarkdown(results, { view: 'student', now });
   if (env.GITHUB_STEP_SUMMARY) fs.appendFileSync(env.GITHUB_STEP_SUMMARY, markdown + '\n');
 
-  const classroom = toClassroom(results, { locate });
-  const encoded = encodeClassroomResult(classroom);
+  const runners = toClassroom(results, { locate, now });
+  if (env.GITHUB_ENV) fs.appendFileSync(env.GITHUB_ENV, runners.map((r) => outputEntry(`${r.id.toUpperCase()}_RESULTS`, encodeClassroomResult(r.result))).join(''));
   if (env.GITHUB_OUTPUT) {
-    fs.appendFileSync(env.GITHUB_OUTPUT, outputEntry('result', encoded) + outputEntry('score', String(results.score)) + outputEntry('max_score', String(results.max_score)));
+    fs.appendFileSync(env.GITHUB_OUTPUT, outputEntry('runners', runners.map((r) => r.id).join(',')) + outputEntry('score', String(results.score)) + outputEntry('max_score', String(results.max_score)));
   }
 
-  const c50 = toClassroom50(results, classroom50Context(env, { labs: results.labs.map((l) => l.lab), commitDate: commitDate(opts.submission, env.GITHUB_SHA), now }));
+  const assignment = readReleaseManifest(opts.graders)?.assignment;
+  const c50 = toClassroom50(results, { ...classroom50Context(env, { labs: results.labs.map((l) => l.lab), assignment, commitDate: commitDate(opts.submission, env.GITHUB_SHA), now }), now });
   const c50Text = JSON.stringify(c50, null, 2) + '\n';
   writeFile(path.join(opts.out, 'results.json'), JSON.stringify(results, null, 2) + '\n');
   writeFile(path.join(opts.out, 'feedback.md'), markdown + '\n');
-  writeFile(path.join(opts.out, 'classroom-result.json'), JSON.stringify(classroom, null, 2) + '\n');
+  writeFile(path.join(opts.out, 'classroom-result.json'), JSON.stringify({ runners }, null, 2) + '\n');
   writeFile(path.join(opts.out, 'result.json'), c50Text);
   writeFile(env.GRADECHECK_CLASSROOM50_RESULT || path.join(opts.submission, 'result.json'), c50Text);
 
-  return { results, exitCode: graded.score < graded.max_score ? 1 : 0 };
+  return { results, exitCode: results.score < results.max_score ? 1 : 0 };
 }
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
