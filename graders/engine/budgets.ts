@@ -40,14 +40,14 @@ export interface Budget {
 export function callBudget(referenceMs: number | undefined, itemTimeoutMs: number): Budget {
   if (referenceMs === undefined || !Number.isFinite(referenceMs)) return { ms: itemTimeoutMs, why: "the item's time limit" };
   const ms = Math.min(itemTimeoutMs, Math.max(BUDGET.floorMs, BUDGET.factor * referenceMs));
-  return { ms, why: `${BUDGET.factor}× the reference's ${formatSeconds(referenceMs)}, at least ${formatSeconds(BUDGET.floorMs)}` };
+  return { ms, why: `its time budget: ${BUDGET.factor} times the reference's time on this case, at least ${formatSeconds(BUDGET.floorMs)}` };
 }
 
 /** The budget for starting and loading a lab. */
 export function loadBudget(referenceLoadMs: number | undefined, submission?: SubmissionBudgets): Budget {
   if (submission?.neverLoaded) return { ms: BUDGET.shortLoadMs, why: `a short one: ${submission.neverLoaded} never finished loading` };
   const ms = Math.max(BUDGET.loadFloorMs, BUDGET.loadFactor * (referenceLoadMs ?? 0));
-  return { ms, why: `${BUDGET.loadFactor}× the reference's load time, at least ${formatSeconds(BUDGET.loadFloorMs)}` };
+  return { ms, why: `${BUDGET.loadFactor} times the reference's load time, at least ${formatSeconds(BUDGET.loadFloorMs)}` };
 }
 
 /** What one submission has shown across its labs: a lab that never finished loading. */

@@ -113,7 +113,8 @@ async function gradeCase(proc: StudentProcess, item: Item, op: OpDef, e: Expecte
   const ms = Math.min(remaining, budget.ms);
   const r = await proc.call({ op: item.op, stage: item.check, inputs: e.inputs, params: e.params, upstream: e.upstream }, ms);
   if (!r.ok && r.failure.status === 'timed_out' && r.failure !== proc.loadProblem) {
-    return { label: e.label, status: 'timed_out', message: `did not finish within ${formatSeconds(ms)} (${ms < budget.ms ? "what was left of the item's time limit" : budget.why}; an infinite loop?)` };
+    // The budget, not the time that happened to be left: the same submission gets the same words.
+    return { label: e.label, status: 'timed_out', message: `did not finish within ${formatSeconds(budget.ms)} (${budget.why}; an infinite loop?)` };
   }
   if (!r.ok) return failureVerdict(e.label, r.failure);
   if (r.mutated.length) {

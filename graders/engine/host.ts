@@ -276,6 +276,14 @@ export class StudentProcess {
         resolve(r);
       };
       const timer = setTimeout(() => {
+        // Out of time while holding more than its whole heap cap: a memory bomb that a busy
+        // machine let run slowly, not a loop (what the grader measured, not what it printed).
+        const usedMb = child.pid ? treeRssMb(child.pid) : 0;
+        if (usedMb > this.options.memoryMb) {
+          this.kill('out_of_memory');
+          finish({ failure: { status: 'out_of_memory', message: `used ${Math.round(usedMb)} MB, more than its ${this.options.memoryMb} MB heap cap, and was still running when its time ran out; the process was stopped` } });
+          return;
+        }
         this.kill('timed_out');
         finish({ failure: { status: 'timed_out', message: `did not finish within ${formatSeconds(budgetMs)} (an infinite loop?); the process was stopped` } });
       }, ms);

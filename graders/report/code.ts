@@ -47,11 +47,11 @@ const KIND: string[] = [];
  * tokenizer, the three share one region, which starts where the node does and ends where its
  * first child starts, so a fragment's region covers the code it matched and no more.
  */
-function walk(node: TS.Node, at: Locator, out: LabDocument, Region: typeof DolosCore.Region): DolosCore.Region {
+function walk(node: TS.Node, at: Locator, out: Pick<LabDocument, 'tokens' | 'regions'>, Region: typeof DolosCore.Region): DolosCore.Region {
   const start = node.getStart(at.sf);
   const startRow = at.row(start);
   const endRow = at.row(node.end);
-  const region = new Region(startRow + at.rowOffset, start - at.lineStarts[startRow], endRow + at.rowOffset, node.end - at.lineStarts[endRow]);
+  const region = new Region(startRow, start - at.lineStarts[startRow], endRow, node.end - at.lineStarts[endRow]);
   out.tokens.push('(', (KIND[node.kind] ??= String(node.kind)));
   out.regions.push(region, region);
   node.forEachChild((child) => {
@@ -70,16 +70,14 @@ function walk(node: TS.Node, at: Locator, out: LabDocument, Region: typeof Dolos
 interface Locator {
   sf: TS.SourceFile;
   lineStarts: readonly number[];
-  rowOffset: number;
   row(pos: number): number;
 }
 
-function locator(sf: TS.SourceFile, rowOffset: number): Locator {
+function locator(sf: TS.SourceFile): Locator {
   const lineStarts = sf.getLineStarts();
   return {
     sf,
     lineStarts,
-    rowOffset,
     row(pos) {
       let lo = 0;
       let hi = lineStarts.length - 1;
@@ -93,12 +91,43 @@ function locator(sf: TS.SourceFile, rowOffset: number): Locator {
   };
 }
 
+/** One file's tokens, with rows counted from its first line. */
+interface FileTokens {
+  tokens: string[];
+  regions: DolosCore.Region[];
+}
+
+/** Files tokenized so far, by kind and text: a class's files repeat (provided files, copies). */
+export type TokenCache = Map<string, FileTokens>;
+
+function fileTokens(file: string, text: string, Region: typeof DolosCore.Region): FileTokens {
+  const { createSourceFile, ScriptTarget, ScriptKind, JSDocParsingMode } = compiler();
+  // Comments are no tokens: their JSDoc is not even parsed.
+  const options = { languageVersion: ScriptTarget.Latest, jsDocParsingMode: JSDocParsingMode.ParseNone };
+  const sf = createSourceFile(file, text, options, false, file.endsWith('.js') ? ScriptKind.JS : ScriptKind.TS);
+  const out: FileTokens = { tokens: [], regions: [] };
+  const at = locator(sf);
+  sf.forEachChild((node) => void walk(node, at, out, Region));
+  return out;
+}
+
+/** The same regions `rows` lower, each shared by the same tokens as before. */
+function shifted(regions: DolosCore.Region[], rows: number, Region: typeof DolosCore.Region): DolosCore.Region[] {
+  if (rows === 0) return regions;
+  const moved = new Map<DolosCore.Region, DolosCore.Region>();
+  return regions.map((r) => {
+    let m = moved.get(r);
+    if (!m) moved.set(r, (m = new Region(r.startRow + rows, r.startCol, r.endRow + rows, r.endCol)));
+    return m;
+  });
+}
+
 /**
  * The lab's files (path to text), in path order, joined into one document and tokenized.
  * Files that are not TypeScript or JavaScript are left out; a file that does not parse is
  * tokenized as far as the compiler's error recovery goes.
  */
-export function labDocument(files: Record<string, string>): LabDocument {
+export function labDocument(files: Record<string, string>, cache: TokenCache = new Map()): LabDocument {
   const doc: LabDocument = { text: '', parts: [], tokens: [], regions: [] };
   const { Region } = dolosCore();
   const texts: string[] = [];
@@ -106,11 +135,14 @@ export function labDocument(files: Record<string, string>): LabDocument {
   for (const file of Object.keys(files).sort()) {
     if (!/\.(ts|js)$/.test(file)) continue;
     const text = files[file].replace(/\r\n?/g, '\n');
-    const { createSourceFile, ScriptTarget, ScriptKind } = compiler();
-    const sf = createSourceFile(file, text, ScriptTarget.Latest, false, file.endsWith('.js') ? ScriptKind.JS : ScriptKind.TS);
-    const at = locator(sf, row);
-    sf.forEachChild((node) => void walk(node, at, doc, Region));
-    const lineCount = text.split('\n').length;
+    const key = `${file.endsWith('.js') ? 'js' : 'ts'}\0${text}`;
+    let ft = cache.get(key);
+    if (!ft) cache.set(key, (ft = fileTokens(file, text, Region)));
+    // Appended one by one: a spread of a large file's tokens would overflow the call's arguments.
+    for (const t of ft.tokens) doc.tokens.push(t);
+    for (const r of shifted(ft.regions, row, Region)) doc.regions.push(r);
+    let lineCount = 1;
+    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lineCount++;
     doc.parts.push({ path: file, firstRow: row, lineCount });
     texts.push(text);
     row += lineCount;

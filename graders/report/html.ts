@@ -8,7 +8,8 @@
  * and a few lines of script filter the grid. A Content-Security-Policy allows only this file's
  * own style and script (by hash) and data: images, so nothing in it can load or run anything
  * else. Everything that comes from students (ids, messages, code) goes through `forHtml`;
- * figures are harness-made SVGs, shown as images (an image's SVG runs no script). Pure.
+ * figures are harness-made SVGs, shown as images (an image's SVG runs no script), each distinct
+ * one kept once in a data block that the script hands to its images. Pure.
  */
 import { createHash } from 'crypto';
 import type { GradebookRow } from '../emit/csv';
@@ -90,6 +91,8 @@ figure { display: inline-block; vertical-align: top; margin: 8px 16px 8px 0; } f
 `;
 
 const SCRIPT = `
+const figures = JSON.parse(document.getElementById('figure-data').textContent);
+for (const img of document.querySelectorAll('img[data-figure]')) img.src = 'data:image/svg+xml;base64,' + figures[Number(img.dataset.figure)];
 const filter = document.getElementById('grid-filter');
 filter.addEventListener('input', () => {
   const q = filter.value.trim().toLowerCase();
@@ -249,20 +252,37 @@ function itemRow(item: ItemResult): string {
   return `<tr><td class="${o.cls}">${o.symbol}</td><td>${h(item.title)}${visibility}<br><code class="small">${h(item.id)}</code></td><td class="num">${formatPoints(item.score)} / ${formatPoints(item.max_score)}</td><td>${h(item.status)}</td><td>${details}</td></tr>`;
 }
 
-function labFeedback(lab: LabResult): string {
+/** Each distinct figure once (a class's figures repeat: every stub shows the same reference). */
+class FigureStore {
+  readonly data: string[] = [];
+  private readonly index = new Map<string, number>();
+  add(svg: string): number {
+    let i = this.index.get(svg);
+    if (i === undefined) {
+      i = this.data.push(Buffer.from(svg, 'utf8').toString('base64')) - 1;
+      this.index.set(svg, i);
+    }
+    return i;
+  }
+}
+
+function labFeedback(lab: LabResult, figureStore: FigureStore): string {
   const figures = lab.items.flatMap((item) =>
-    (item.figures ?? []).map((f) => `<figure><img alt="${h(f.title)}" src="data:image/svg+xml;base64,${Buffer.from(f.svg, 'utf8').toString('base64')}"><figcaption class="small">${h(item.id)}: ${h(f.title)}</figcaption></figure>`),
+    (item.figures ?? []).map((f) => `<figure><img alt="${h(f.title)}" loading="lazy" data-figure="${figureStore.add(f.svg)}"><figcaption class="small">${h(item.id)}: ${h(f.title)}</figcaption></figure>`),
   );
+  const passed = lab.items.filter((i) => i.status === 'passed');
+  const missed = lab.items.filter((i) => i.status !== 'passed');
   return [
     `<h4>${h(lab.lab)} · ${h(lab.title)}: ${formatPoints(lab.score)} / ${formatPoints(lab.max_score)}</h4>`,
     lab.status !== 'graded' ? `<p class="note">${h(lab.status)}: ${forHtml(lab.message, { lines: true })}</p>` : '',
     lab.notes.length ? `<ul class="small">${lab.notes.map((n) => `<li>${h(n)}</li>`).join('')}</ul>` : '',
-    `<table><thead><tr><th></th><th>Item</th><th>Points</th><th>Status</th><th>What happened</th></tr></thead><tbody>${lab.items.map(itemRow).join('\n')}</tbody></table>`,
+    missed.length ? `<table><thead><tr><th></th><th>Item</th><th>Points</th><th>Status</th><th>What happened</th></tr></thead><tbody>${missed.map(itemRow).join('\n')}</tbody></table>` : '',
+    passed.length ? `<p class="small">Passed (${passed.length} of ${lab.items.length}): ${passed.map((i) => `<code title="${h(i.title)}">${h(i.id)}</code>`).join(', ')}</p>` : '',
     figures.length ? `<div class="figures">${figures.join('')}</div>` : '',
   ].join('\n');
 }
 
-function studentPage(input: ClassReportInput, row: GradebookRow, pairs: SimilarPair[]): string {
+function studentPage(input: ClassReportInput, row: GradebookRow, pairs: SimilarPair[], figures: FigureStore): string {
   const r = input.results.get(row.student);
   const folder = `students/${studentFolder(row.student)}`;
   const total = row.score !== null && row.max_score ? `${formatPoints(row.score)} / ${formatPoints(row.max_score)} (${pct(row.score / row.max_score)})` : 'no score';
@@ -278,7 +298,7 @@ function studentPage(input: ClassReportInput, row: GradebookRow, pairs: SimilarP
     `<p>Total ${total} · status <strong>${h(row.status)}</strong>${row.message ? `: ${h(row.message)}` : ''}</p>`,
     input.withFolder.has(row.student) ? `<p class="small">Files: <a href="${folder}/feedback.md">feedback.md</a> (what the student sees) · <a href="${folder}/results.json">results.json</a></p>` : '',
     signals.length ? `<ul class="note">${signals.join('')}</ul>` : '',
-    r ? r.labs.map(labFeedback).join('\n') : '<p class="muted">No results to show.</p>',
+    r ? r.labs.map((lab) => labFeedback(lab, figures)).join('\n') : '<p class="muted">No results to show.</p>',
     `<p class="small"><a href="#grid-section">Back to the grid</a></p>`,
     `</section>`,
   ].join('\n');
@@ -290,6 +310,8 @@ export function classReportHtml(input: ClassReportInput): string {
   const style = STYLE.trim();
   const script = SCRIPT.trim();
   const csp = `default-src 'none'; img-src data:; style-src 'sha256-${sha256(style)}'; script-src 'sha256-${sha256(script)}'; base-uri 'none'; form-action 'none'`;
+  const figures = new FigureStore();
+  const students = input.rows.map((row) => studentPage(input, row, pairs, figures)).join('\n');
   const notes = input.notes.length ? `<section class="part" id="notes"><h2>Not checked</h2><ul>${input.notes.map((n) => `<li>${h(n)}</li>`).join('')}</ul></section>` : '';
   return [
     '<!DOCTYPE html>',
@@ -310,8 +332,10 @@ export function classReportHtml(input: ClassReportInput): string {
     identical(input),
     notes,
     grid(input),
-    `<div id="students">${input.rows.map((row) => studentPage(input, row, pairs)).join('\n')}</div>`,
+    `<div id="students">${students}</div>`,
     '</main>',
+    // Base64 only: nothing in it can close the element.
+    `<script type="application/json" id="figure-data">${JSON.stringify(figures.data)}</script>`,
     `<script>${script}</script>`,
     '</body></html>',
     '',

@@ -9,8 +9,12 @@
  * returns: all forward outputs, or all gradients), and kept beside the batch's output so that
  * `merge` can use them without the harness's reference. A student whose item is diagnosed as a
  * known mistake is left out of that item even when their bits differ from the mutant's (another
- * way of writing the same mistake rounds otherwise). Answers with nothing continuous in them
- * (ids, masks) coincide too easily to mean anything, and so do all zeros and all NaN. Pure.
+ * way of writing the same mistake rounds otherwise), and so is an item whose failure follows from
+ * a more basic one (`root_cause`): a known mistake in a layer norm makes every encoder layer
+ * built on it wrong in the same bits. For the same reason, students who all have one known
+ * mistake diagnosed in a lab are not grouped for that lab's other identical answers. Answers
+ * with nothing continuous in them (ids, masks) coincide too easily to mean anything, and so do
+ * all zeros and all NaN. Pure.
  */
 import type { ExpectedBundle } from '../engine/expected';
 import type { Lab } from '../engine/labs';
@@ -59,7 +63,8 @@ export function knownAnswersOf(lab: Lab, bundle: ExpectedBundle): KnownAnswers[s
     for (const e of exp.cases) {
       const answer = item.check === 'forward' ? e.outputs : e.grads ?? {};
       const compared = item.check === 'forward' && item.outputs ? Object.fromEntries(item.outputs.map((k) => [k, e.outputs[k]])) : answer;
-      const values: Values[] = [answer, filled(answer, 0) as Values, filled(answer, NaN) as Values];
+      // Zeros of either sign: bit for bit, -0 is not 0.
+      const values: Values[] = [answer, filled(answer, 0) as Values, filled(answer, -0) as Values, filled(answer, NaN) as Values];
       const through = item.check === 'backward' ? passedThrough(answer, e.upstream) : undefined;
       if (through) values.push(through);
       for (const m of Object.values(e.mutants)) if (m.value) values.push(m.value);
@@ -111,7 +116,9 @@ export function identicalWrongAnswers(results: Map<string, Results>, known: Know
         continue;
       }
       for (const item of lab.items) {
-        if (item.status === 'passed' || item.diagnosed_by) continue;
+        // A known mistake explains a diagnosed item; a failure that follows from a more basic
+        // failing item (`root_cause`) is explained by it, and that item's answers carry the signal.
+        if (item.status === 'passed' || item.diagnosed_by || item.root_cause) continue;
         for (const c of item.cases) {
           const k = labKnown[item.id]?.[c.label];
           if (!c.value_digest || !k || !k.continuous || k.digests.includes(c.value_digest)) continue;
@@ -123,10 +130,18 @@ export function identicalWrongAnswers(results: Map<string, Results>, known: Know
       }
     }
   }
+  // The known mistakes diagnosed in each student's labs: students who share one share its
+  // consequences too, on items that do not name it.
+  const diagnosed = new Map<string, Set<string>>();
+  for (const [student, r] of results) for (const lab of r.labs) for (const item of lab.items) if (item.diagnosed_by) diagnosed.set(`${student}\0${lab.lab}`, (diagnosed.get(`${student}\0${lab.lab}`) ?? new Set()).add(item.diagnosed_by));
+  const shareAKnownMistake = (lab: string, students: string[]) => {
+    const [first, ...rest] = students.map((s) => diagnosed.get(`${s}\0${lab}`) ?? new Set<string>());
+    return [...first].some((m) => rest.every((d) => d.has(m)));
+  };
   const groups = new Map<string, IdenticalGroup>();
   const common: CommonWrongAnswer[] = [];
   for (const { answer, students } of holders.values()) {
-    if (students.length < 2) continue;
+    if (students.length < 2 || shareAKnownMistake(answer.lab, students)) continue;
     if (students.length > maxGroup) {
       common.push({ ...answer, students });
       continue;

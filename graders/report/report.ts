@@ -111,24 +111,25 @@ export function analyseClass(opts: WriteReportOptions, timings: Record<string, n
   const notes: string[] = [];
   const labData = readJson<LabsFile>(path.join(opts.dir, DATA_DIR, LABS_FILE))?.labs ?? {};
   const results = opts.gradebook.results;
-  const similarity: LabSimilarity[] = timed(timings, 'similarity', () =>
-    opts.labs.flatMap((lab) => {
+  const similarity: LabSimilarity[] = timed(timings, 'similarity', () => {
+    const code = new Map<string, CodeFile>();
+    const missing: string[] = [];
+    for (const student of results.keys()) {
+      const c = readJson<CodeFile>(codeFile(opts.dir, student));
+      if (c?.student === student) code.set(student, c);
+      else missing.push(student);
+    }
+    if (missing.length) notes.push(`Similar code: the code of ${missing.length} student${missing.length === 1 ? '' : 's'} is not in ${DATA_DIR}/${CODE_DIR}/ (${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''}): not compared.`);
+    return opts.labs.flatMap((lab) => {
       const data = labData[lab];
       if (!data) {
         notes.push(`Similar code in ${lab}: not checked, ${DATA_DIR}/${LABS_FILE} has no stub for it (written by batch).`);
         return [];
       }
-      const students: StudentCode[] = [];
-      const missing: string[] = [];
-      for (const student of results.keys()) {
-        const code = readJson<CodeFile>(codeFile(opts.dir, student));
-        if (code?.student !== student) missing.push(student);
-        else if (code.labs[lab]) students.push({ student, files: code.labs[lab] });
-      }
-      if (missing.length) notes.push(`Similar code in ${lab}: the code of ${missing.length} student${missing.length === 1 ? '' : 's'} is not in ${DATA_DIR}/${CODE_DIR}/ (${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''}): not compared.`);
+      const students: StudentCode[] = [...code.values()].filter((c) => c.labs[lab]).map((c) => ({ student: c.student, files: c.labs[lab] }));
       return [labSimilarity(lab, data.stub, students, options.similarity)];
-    }),
-  );
+    });
+  });
   const known: KnownAnswers = Object.fromEntries(Object.entries(labData).map(([lab, d]) => [lab, d.known]));
   const identical = timed(timings, 'identical', () => identicalWrongAnswers(results, known, options.identicalMaxGroup));
   for (const lab of identical.unchecked) notes.push(`Identical wrong numbers in ${lab}: not checked, no known answers to tell a known mistake from an unknown one.`);

@@ -16,9 +16,10 @@
  * with one identical small change are not "100% similar". The share of all their code outside
  * the stub is given beside it. Pure apart from Dolos's own bookkeeping.
  */
+import { createHash } from 'crypto';
 import type * as DolosCore from '@dodona/dolos-core';
 import type { Fragment as DolosFragment, TokenizedFile } from '@dodona/dolos-core';
-import { LabDocument, dolosCore, labDocument, placeOf } from './code';
+import { LabDocument, TokenCache, dolosCore, labDocument, placeOf } from './code';
 
 export interface SimilarityOptions {
   /** Pairs at least this similar (0-1) are listed. */
@@ -130,13 +131,16 @@ export function labSimilarity(lab: string, stub: Record<string, string>, student
 
   const copies = new Map<string, { students: string[]; files: Record<string, string> }>();
   for (const s of students) {
-    const key = JSON.stringify(Object.keys(s.files).sort().map((f) => [f, s.files[f]]));
+    const h = createHash('sha256');
+    for (const f of Object.keys(s.files).sort()) h.update(`${f.length}:${f}${s.files[f].length}:`).update(s.files[f]);
+    const key = h.digest('hex');
     const copy = copies.get(key);
     if (copy) copy.students.push(s.student);
     else copies.set(key, { students: [s.student], files: s.files });
   }
-  const docs = [...copies.values()].map((c) => ({ students: c.students, doc: labDocument(c.files) })).filter((d) => d.doc.tokens.length > 0);
-  const stubFile = tokenized('stub', labDocument(stub));
+  const cache: TokenCache = new Map();
+  const docs = [...copies.values()].map((c) => ({ students: c.students, doc: labDocument(c.files, cache) })).filter((d) => d.doc.tokens.length > 0);
+  const stubFile = tokenized('stub', labDocument(stub, cache));
   const files = docs.map((d, i) => tokenized(`${i}`, d.doc));
   const holders = new Map(files.map((f, i) => [f, docs[i].students.length]));
   const commonAbove = Math.max(options.commonFloor, Math.floor(options.commonShare * docs.reduce((n, d) => n + d.students.length, 0)));

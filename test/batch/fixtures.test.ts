@@ -23,7 +23,10 @@ const EXPECTED: Record<string, { score: number; status: string }> = {
   carol: { score: 0, status: 'graded' },
   dave: { score: 0, status: 'syntax_error' },
   erin: { score: 0, status: 'timed_out' },
-  frank: { score: max - pts('gelu.backward'), status: 'out_of_memory' },
+  // Statuses come from what the grader observes: his hoard passes the memory limit within the
+  // 2 s budget on an idle machine (out_of_memory); on a busy one filling 128 MB arrays is slower
+  // and the budget ends first (timed_out). Either way gelu.backward, and only it, is lost.
+  frank: { score: max - pts('gelu.backward'), status: expect.stringMatching(/^(out_of_memory|timed_out)$/) as unknown as string },
   // Her edited rubric, graders, reference and package.json change nothing: she loses the sigmoid backward items.
   grace: { score: max - pts('sigmoid.backward') - pts('hidden.sigmoid.backward'), status: 'graded' },
   heidi: { score: 0, status: 'crashed' },
@@ -86,7 +89,7 @@ describe('batch on the example class', () => {
 
   test('says what happened to the hostile ones', () => {
     expect(grades.erin.message).toMatch(/did not finish/);
-    expect(grades.frank.message).toMatch(/gelu\.backward.*memory/);
+    expect(grades.frank.message).toMatch(grades.frank.status === 'out_of_memory' ? /gelu\.backward.*memory/ : /gelu\.backward.*did not finish/);
     expect(grades.heidi.message).toMatch(/process\.exit/);
     expect(grades.ivan.message).toMatch(/relu\.forward.*(restricted|denied|ENOENT)/i);
     expect(grades.peggy.message).toContain('../../reference/activations/activations');

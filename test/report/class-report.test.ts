@@ -53,8 +53,9 @@ describe('integrity signals of the example class', () => {
 
   test('lists quinn and rosa, whose GELU numbers are identical and no known mistake, as the one group', () => {
     expect(analysis.identical.groups.map((g) => g.students)).toEqual([['quinn', 'rosa']]);
+    // Their GELU backward is wrong in the same bits too, but it follows from the forward (its root cause), which carries the signal.
     const answers = analysis.identical.groups[0].answers.map((a) => `${a.item} ${a.case}`);
-    expect(answers.sort()).toEqual(['gelu.backward extreme', 'gelu.backward seed 12', 'gelu.forward extreme', 'gelu.forward seed 11']);
+    expect(answers.sort()).toEqual(['gelu.forward extreme', 'gelu.forward seed 11']);
   });
 
   test("does not flag students who share a known mistake's numbers (grace, olivia and pat: the sigmoid derivative with x)", () => {
@@ -144,13 +145,17 @@ inBrowser('report.html in a real browser', () => {
     expect(await section.isVisible()).toBe(false);
     await page.click(`#grid a[href="#student-${studentFolder('rosa')}"]`);
     expect(await section.isVisible()).toBe(true);
-    expect(await section.locator('text=GELU forward').count()).toBeGreaterThan(0);
+    expect(await section.locator('text=GELU forward').count()).toBeGreaterThan(0); // her wrong GELU, in her feedback
     const heatmap = section.locator('figure img[alt="attention weights"]');
     expect(await heatmap.count()).toBeGreaterThan(0);
     await heatmap.first().scrollIntoViewIfNeeded();
     expect(await heatmap.first().isVisible()).toBe(true);
-    // Drawn: the image decoded, with a size of its own.
-    expect(await heatmap.first().evaluate((img) => (img as unknown as { complete: boolean; naturalWidth: number }).complete && (img as unknown as { naturalWidth: number }).naturalWidth > 0)).toBe(true);
+    // Drawn: the image (loaded once it is in view) decoded, with a size of its own.
+    const width = await heatmap.first().evaluate((el) => {
+      const img = el as unknown as { complete: boolean; naturalWidth: number; decode(): Promise<void> };
+      return img.decode().then(() => img.naturalWidth);
+    });
+    expect(width).toBeGreaterThan(0);
     expect(problems).toEqual([]);
   });
 

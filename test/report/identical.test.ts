@@ -70,6 +70,19 @@ describe('identical wrong numbers', () => {
     expect(out.groups).toEqual([]);
   });
 
+  test('a failure that follows from a more basic failing item is left to that item', () => {
+    const downstream = (s: string): [string, ItemResult[]] => [s, [failing('f', { a: 'odd' }, { root_cause: 'basic' })]];
+    expect(identicalWrongAnswers(classOf([downstream('ann'), downstream('ben')]), KNOWN, 5).groups).toEqual([]);
+  });
+
+  test('students who all have one known mistake in the lab share its consequences on other items', () => {
+    const diagnosedElsewhere = (s: string, mutant: string): [string, ItemResult[]] => [s, [failing('ids', { a: 'reference' }, { diagnosed_by: mutant, diagnosis: 'd' }), failing('f', { a: 'odd' })]];
+    expect(identicalWrongAnswers(classOf([diagnosedElsewhere('ann', 'm'), diagnosedElsewhere('ben', 'm')]), KNOWN, 5).groups).toEqual([]);
+    // Different known mistakes explain nothing they share.
+    const other = identicalWrongAnswers(classOf([diagnosedElsewhere('ann', 'm'), diagnosedElsewhere('ben', 'n')]), KNOWN, 5);
+    expect(other.groups.map((g) => g.students)).toEqual([['ann', 'ben']]);
+  });
+
   test('discrete answers (ids, masks) coincide too easily to count', () => {
     const out = identicalWrongAnswers(classOf([['ann', [failing('ids', { a: 'x' })]], ['ben', [failing('ids', { a: 'x' })]]]), KNOWN, 5);
     expect(out.groups).toEqual([]);
@@ -102,5 +115,8 @@ describe('identical wrong numbers', () => {
     }
     const sigmoid = bundle.items['sigmoid.backward'].cases[0];
     expect(known['sigmoid.backward'][sigmoid.label].continuous).toBe(true);
+    // Trivial answers: zeros of either sign (bit for bit, -0 is not 0), and NaN.
+    const x = sigmoid.grads!.x as { shape: number[]; data: Float64Array };
+    for (const fill of [0, -0, NaN]) expect(known['sigmoid.backward'][sigmoid.label].digests).toContain(valueDigest({ x: { shape: x.shape, data: new Float64Array(x.data.length).fill(fill) } }));
   });
 });
