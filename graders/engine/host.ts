@@ -5,6 +5,7 @@
  * the process is killed when needed and a fresh one is started for the next call.
  */
 import type { ChildProcess } from 'child_process';
+import { randomInt } from 'crypto';
 import * as fs from 'fs';
 import type { ModuleSet } from './modules';
 import { SandboxMode, startChild } from './sandbox';
@@ -177,6 +178,14 @@ function isReply(m: unknown): m is Reply {
   return m !== null && typeof m === 'object' && typeof (m as Reply).type === 'string';
 }
 
+/**
+ * A request's id: unguessable, so that a reply the student process sends before it has the
+ * request (while its lab loads, say) can never be taken for the answer to it.
+ */
+function requestId(): number {
+  return randomInt(1, 2 ** 47);
+}
+
 /** Time for starting the process and loading the lab, when no budget is given. */
 export const DEFAULT_LOAD_TIMEOUT_MS = 10000;
 
@@ -191,7 +200,6 @@ export class StudentProcess {
   private killedFor?: FailureStatus;
   /** The most memory the current process was seen using, in MB. */
   private peakMb = 0;
-  private nextId = 1;
   /** How many processes were started (for tests and reports). */
   starts = 0;
 
@@ -254,7 +262,7 @@ export class StudentProcess {
     const startFailure = await this.ensureStarted(timeoutMs);
     if (startFailure) return { failure: startFailure };
     // Starting a fresh process (after a timeout or a crash) is the grader's time, not the call's.
-    return this.await({ ...msg, id: this.nextId++ }, timeoutMs, timeoutMs);
+    return this.await({ ...msg, id: requestId() }, timeoutMs, timeoutMs);
   }
 
   /**
@@ -281,7 +289,7 @@ export class StudentProcess {
         const usedMb = child.pid ? treeRssMb(child.pid) : 0;
         if (usedMb > this.options.memoryMb) {
           this.kill('out_of_memory');
-          finish({ failure: { status: 'out_of_memory', message: `used ${Math.round(usedMb)} MB, more than its ${this.options.memoryMb} MB heap cap, and was still running when its time ran out; the process was stopped` } });
+          finish({ failure: { status: 'out_of_memory', message: `used more than its ${this.options.memoryMb} MB heap cap and was still running when its time ran out; the process was stopped` } });
           return;
         }
         this.kill('timed_out');
@@ -352,7 +360,7 @@ export class StudentProcess {
     });
     const ready = await this.await(undefined, timeoutMs, timeoutMs);
     if ('failure' in ready) return (this.loadFailure = { ...ready.failure, status: ready.failure.status === 'timed_out' ? 'timed_out' : 'crashed', message: `the student process did not start: ${ready.failure.message}` });
-    const loaded = await this.await({ type: 'load', id: this.nextId++, ...this.modules }, timeoutMs, timeoutMs);
+    const loaded = await this.await({ type: 'load', id: requestId(), ...this.modules }, timeoutMs, timeoutMs);
     if ('failure' in loaded) {
       const why = loaded.failure.status === 'timed_out' && this.options.loadTimeoutWhy ? ` (the load budget: ${this.options.loadTimeoutWhy})` : '';
       this.loadFailure = { ...loaded.failure, message: `while loading your lab: ${loaded.failure.message}${why}` };
