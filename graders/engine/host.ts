@@ -186,6 +186,9 @@ function requestId(): number {
   return randomInt(1, 2 ** 47);
 }
 
+/** A call that grew by this much memory and was still running at its deadline was exhausting memory. */
+const GROWTH_MB = 64;
+
 /** Time for starting the process and loading the lab, when no budget is given. */
 export const DEFAULT_LOAD_TIMEOUT_MS = 10000;
 
@@ -283,13 +286,15 @@ export class StudentProcess {
         this.pending = undefined;
         resolve(r);
       };
+      const startMb = child.pid ? treeRssMb(child.pid) : 0;
       const timer = setTimeout(() => {
-        // Out of time while holding more than its whole heap cap: a memory bomb that a busy
-        // machine let run slowly, not a loop (what the grader measured, not what it printed).
+        // Out of time while its memory kept growing (past its heap cap, or by more than
+        // GROWTH_MB during the call): a memory bomb that a busy machine let run slowly, not a
+        // plain loop. What the grader measured, not what the process printed.
         const usedMb = child.pid ? treeRssMb(child.pid) : 0;
-        if (usedMb > this.options.memoryMb) {
+        if (usedMb > this.options.memoryMb || (startMb > 0 && usedMb - startMb > GROWTH_MB)) {
           this.kill('out_of_memory');
-          finish({ failure: { status: 'out_of_memory', message: `used more than its ${this.options.memoryMb} MB heap cap and was still running when its time ran out; the process was stopped` } });
+          finish({ failure: { status: 'out_of_memory', message: `was still taking memory (past ${GROWTH_MB} MB more than when the call began) when its time ran out; the process was stopped` } });
           return;
         }
         this.kill('timed_out');
