@@ -1,7 +1,7 @@
 /**
  * Runs the Jest graders (graders/<lab>.test.ts) on a submission:
  *   GRADECHECK_SUBMISSION=path/to/submission npx jest -c jest.graders.config.js [lab]
- * The score table is printed at the end by graders/engine/jest-reporter.cjs.
+ * The score table is printed at the end by graders/engine/jest/reporter.cjs.
  */
 const os = require('os');
 const path = require('path');
@@ -15,5 +15,5 @@ module.exports = {
   roots: ['<rootDir>/graders'],
   testMatch: ['<rootDir>/graders/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json' }] },
-  reporters: ['default', '<rootDir>/graders/engine/jest-reporter.cjs'],
+  reporters: ['default', '<rootDir>/graders/engine/jest/reporter.cjs'],
 };

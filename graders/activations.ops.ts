@@ -4,7 +4,7 @@
  * returns the gradient of the input ({x}, or {logits} for the temperature softmax).
  */
 import type * as Activations from '../labs/activations/activations';
-import type { OpDef, Ops } from './engine/ops';
+import type { OpDef, Ops } from './engine/core/ops';
 
 type Lab = typeof Activations;
 

@@ -35,9 +35,9 @@ import type * as Attention from '../labs/attention/attention';
 import type * as Decoder from '../labs/attention/decoder';
 import type { Tensor } from '../labs/common';
 import type { Rng } from '../labs/common/rng';
-import type { OpDef, Ops } from './engine/ops';
-import type { Params } from './engine/rubric';
-import type { TensorValue, Values } from './engine/values';
+import type { OpDef, Ops } from './engine/core/ops';
+import type { Params } from './engine/core/rubric';
+import type { TensorValue, Values } from './engine/core/values';
 
 type Lab = typeof Attention & typeof Decoder;
 

@@ -30,7 +30,7 @@ import type { Rng } from '../labs/common/rng';
 import type * as Engine from '../labs/backprop/engine';
 import type * as Layers from '../labs/backprop/layers';
 import type * as MlpLab from '../labs/backprop/mlp';
-import type { OpDef, Ops } from './engine/ops';
+import type { OpDef, Ops } from './engine/core/ops';
 
 type Lab = typeof Engine & typeof Layers & typeof MlpLab;
 type Value = Engine.Value;

@@ -44,7 +44,7 @@ import type * as Rnn from '../labs/rnn/rnn';
 import type * as Seq2Vec from '../labs/rnn/seq2vec';
 import type * as Stacked from '../labs/rnn/stacked';
 import type * as Train from '../labs/rnn/train';
-import type { InputSpec, Ops } from './engine/ops';
+import type { InputSpec, Ops } from './engine/core/ops';
 
 type Lab = typeof Rnn & typeof Lstm & typeof Gru & typeof Clip & typeof Train & typeof Stacked & typeof Seq2Vec;
 type Inputs = Record<string, Tensor>;

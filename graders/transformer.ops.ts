@@ -15,9 +15,9 @@ import type * as Positions from '../labs/transformer/positions';
 import type * as Sampling from '../labs/transformer/sampling';
 import type { BoolTensor, Tensor } from '../labs/common';
 import type { Rng } from '../labs/common/rng';
-import type { OpDef, Ops } from './engine/ops';
-import type { Params } from './engine/rubric';
-import type { TensorValue } from './engine/values';
+import type { OpDef, Ops } from './engine/core/ops';
+import type { Params } from './engine/core/rubric';
+import type { TensorValue } from './engine/core/values';
 
 type Lab = typeof LayerNorm & typeof Positions & typeof Embedding & typeof Encoder & typeof CharLm & typeof Sampling;
 type Op = OpDef<Lab>;

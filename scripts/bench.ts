@@ -22,10 +22,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { expectedFor } from '../graders/engine/expected';
-import { loadLab, selectLabs, Lab } from '../graders/engine/labs';
-import { applyMutant } from '../graders/engine/mutants';
-import { resolveSandbox } from '../graders/engine/sandbox';
+import { expectedFor } from '../graders/engine/core/expected';
+import { loadLab, selectLabs, Lab } from '../graders/engine/core/labs';
+import { applyMutant } from '../graders/engine/authoring/expected-values';
+import { resolveSandbox } from '../graders/engine/host/sandbox';
 
 const ROOT = path.resolve(__dirname, '..');
 const CLI = path.join(ROOT, 'scripts', 'gradecheck.cjs');

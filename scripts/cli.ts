@@ -12,8 +12,8 @@ import { merge } from './commands/merge';
 import { oracle } from './commands/oracle';
 import { release } from './commands/release';
 import { validate } from './commands/validate';
-import { InputError } from '../graders/engine/errors';
-import { SpecError } from '../graders/engine/spec-files';
+import { InputError } from '../graders/engine/core/errors';
+import { SpecError } from '../graders/engine/core/spec-files';
 
 export const COMMANDS: CommandSpec[] = [grade, validate, oracle, batch, merge, release, gradescope];
 

@@ -4,7 +4,7 @@
  * of parsed arguments; only scripts/cli.ts prints errors and picks exit codes.
  */
 import { parseArgs } from 'util';
-import { Assignment, ASSIGNMENT_FILE, chooseAssignment } from '../graders/engine/assignment';
+import { Assignment, ASSIGNMENT_FILE, chooseAssignment } from '../graders/engine/core/assignment';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
@@ -133,7 +133,7 @@ export const ASSIGNMENT_OPTIONS: Record<'labs' | 'assignment', OptionSpec> = {
   assignment: { type: 'string', placeholder: 'FILE', description: `the assignment file, whose labs: [...] are the labs (default: ${ASSIGNMENT_FILE} in this folder, if there is one)` },
 };
 
-/** The assignment of a command: see graders/engine/assignment.ts. */
+/** The assignment of a command: see graders/engine/core/assignment.ts. */
 export function assignmentOption(args: Parsed, io: CommandIO, command: string, required: boolean): Assignment {
   return chooseAssignment({ root: io.root, cwd: io.cwd, file: stringOption(args, 'assignment'), labs: listOption(args, 'labs'), required, command });
 }

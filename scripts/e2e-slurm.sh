@@ -317,7 +317,7 @@ const n = manifest?.students.length ?? 0;
 console.log(`${manifest && key && n > 0 && bad.length === 0 ? 'ok  ' : 'FAIL'} records: ${n - bad.length} of ${n} verify with the merged folder's key${bad.length ? `; not: ${bad.join('; ')}` : ''}`);
 TS
 sed -i "s#'../../graders/#'$HARNESS/graders/#" "$DIR/verify-records.ts"
-checks+=$'\n'"$(node -r "$HARNESS/scripts/register.cjs" "$DIR/verify-records.ts" "$DIR/gradebook" 2>&1 | tail -n 1)"
+checks+=$'\n'"$(node -r "$HARNESS/graders/engine/host/register.cjs" "$DIR/verify-records.ts" "$DIR/gradebook" 2>&1 | tail -n 1)"
 
 # ----- summary ------------------------------------------------------------------------------------------
 

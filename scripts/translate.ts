@@ -14,8 +14,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { heatmapSvg } from '../graders/engine/figures';
-import { loadLab } from '../graders/engine/labs';
+import { heatmapSvg } from '../graders/emit/figures';
+import { loadLab } from '../graders/engine/core/labs';
 import type * as Decoder from '../labs/attention/decoder';
 import { SOURCE_VOCAB, TARGET_LENGTH, encodeSources } from '../labs/attention/provided/dates';
 import { TrainOptions, Translation, Translator, givenTranslator } from '../labs/attention/provided/translator';

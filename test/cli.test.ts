@@ -3,7 +3,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ResultsSchema } from '../graders/engine/results';
+import { ResultsSchema } from '../graders/engine/core/results';
 import { main } from '../scripts/cli';
 import { HAS_ORACLE, ORACLE_DIR, ROOT } from './support/paths';
 

@@ -8,8 +8,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { listLabs } from '../graders/engine/labs';
-import { Results, ResultsSchema } from '../graders/engine/results';
+import { listLabs } from '../graders/engine/core/labs';
+import { Results, ResultsSchema } from '../graders/engine/core/results';
 import { buildRelease, CI_NODE_MAJOR } from '../graders/release/build';
 import { ROOT } from './support/paths';
 import { cleanEnv, npmCiOffline, run, tempDir } from './release/support';
@@ -19,12 +19,12 @@ interface TestNode {
   bin: string;
   version: string;
   major: string;
-  /** Whether the engine, run by this Node, finds bubblewrap usable (graders/engine/sandbox.ts). */
+  /** Whether the engine, run by this Node, finds bubblewrap usable (graders/engine/host/sandbox.ts). */
   bwrap: boolean;
 }
 
 function describeNode(bin: string): TestNode {
-  const probe = run(bin, ['-r', './scripts/register.cjs', '-p', "[process.versions.node, require('./graders/engine/sandbox.ts').bwrapAvailable()].join(' ')"], { cwd: ROOT, timeoutMs: 60000 });
+  const probe = run(bin, ['-r', './graders/engine/host/register.cjs', '-p', "[process.versions.node, require('./graders/engine/host/sandbox.ts').bwrapAvailable()].join(' ')"], { cwd: ROOT, timeoutMs: 60000 });
   if (probe.status !== 0) throw new Error(`${bin} could not load the engine:\n${probe.stderr}`);
   const [version, bwrap] = probe.stdout.trim().split(' ');
   return { bin, version, major: version.split('.')[0], bwrap: bwrap === 'true' };

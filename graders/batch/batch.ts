@@ -11,11 +11,12 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { InputError } from '../engine/errors';
-import { expectedFor, expectedKey } from '../engine/expected';
-import { DEFAULT_MEMORY_MB } from '../engine/grade';
-import { Lab, loadLab, selectLabs } from '../engine/labs';
-import { resolveSandbox, SandboxMode, SandboxRequest } from '../engine/sandbox';
+import { InputError } from '../engine/core/errors';
+import { expectedFor } from '../engine/core/expected';
+import { expectedKey } from '../engine/authoring/expected-values';
+import { DEFAULT_MEMORY_MB } from '../engine/core/grade';
+import { Lab, loadLab, selectLabs } from '../engine/core/labs';
+import { resolveSandbox, SandboxMode, SandboxRequest } from '../engine/host/sandbox';
 import { ClassReportOptions, ClassReportSummary, writeBatchReport } from '../report/report';
 import { GradeConfig, StudentOutcome, TimeoutSpec, labNotGraded, resultsOf, withTimeout } from './grade-student';
 import { GRADEBOOK_FILE, Gradebook, HISTOGRAM_FILE, readGradebook, SUMMARY_FILE, writeGradebook } from './gradebook';

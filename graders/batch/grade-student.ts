@@ -4,13 +4,13 @@
  * `gradecheck grade` does. Everything the student's code does becomes data in the results;
  * only a bug of the harness throws.
  */
-import { expectedFor } from '../engine/expected';
-import type { SubmissionBudgets } from '../engine/budgets';
-import { gradeLab } from '../engine/grade';
-import { Lab, loadLab } from '../engine/labs';
-import { directoryTree, mapTree, overlay } from '../engine/modules';
-import { LabResult, RESULTS_FORMAT, RESULTS_VERSION, Results, sumScores } from '../engine/results';
-import type { SandboxMode } from '../engine/sandbox';
+import { expectedFor } from '../engine/core/expected';
+import type { SubmissionBudgets } from '../engine/host/budgets';
+import { gradeLab } from '../engine/core/grade';
+import { Lab, loadLab } from '../engine/core/labs';
+import { directoryTree, mapTree, overlay } from '../engine/host/modules';
+import { LabResult, RESULTS_FORMAT, RESULTS_VERSION, Results, sumScores } from '../engine/core/results';
+import type { SandboxMode } from '../engine/host/sandbox';
 import { IntakeProblem, Submission, gradedDigest, readSubmission } from './intake';
 
 /** `--timeout`: every item's time budget replaced (`{seconds}`) or scaled (`{factor}`). */

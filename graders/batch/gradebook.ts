@@ -4,7 +4,7 @@
  */
 import * as path from 'path';
 import { GradebookRow, gradebookCsv } from '../emit/csv';
-import type { Results } from '../engine/results';
+import type { Results } from '../engine/core/results';
 import { StudentRecord, readStudent, writeAtomic } from './store';
 import { histogramSvg, summaryMarkdown } from './summary';
 

@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { InputError } from '../engine/errors';
+import { InputError } from '../engine/core/errors';
 import { ClassReportSummary, writeMergedReport } from '../report/report';
 import { Gradebook, readGradebook, writeGradebook } from './gradebook';
 import { Manifest, moveInto, openStore, readManifest, readStudent, signRecord, storeKey, studentDir, writeAtomic, writeManifest } from './store';

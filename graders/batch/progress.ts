@@ -4,8 +4,8 @@
  * are folder and file names, which may hold anything but a slash: they are shown one line
  * each, escape sequences shown and not obeyed (`studentName`).
  */
-import { formatPoints } from '../engine/report';
-import { forTerminal } from '../engine/text';
+import { formatPoints } from '../emit/score-table';
+import { forTerminal } from '../emit/text';
 import type { StudentRecord } from './store';
 
 export interface ProgressState {

@@ -6,7 +6,7 @@
  * `similar_name`) come last, after what the code did; `error` is the harness's failure
  * (graded again by --resume); `not_graded` and `unverified` are rows without trustworthy results.
  */
-import type { Results, Status } from '../engine/results';
+import type { Results, Status } from '../engine/core/results';
 import type { StudentProblem } from './grade-student';
 import { NOTE_CODES } from './intake';
 

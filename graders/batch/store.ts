@@ -22,9 +22,9 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { toGradescope } from '../emit/gradescope';
-import { InputError } from '../engine/errors';
-import { feedbackFiles } from '../engine/report';
-import { Results, ResultsSchema } from '../engine/results';
+import { InputError } from '../engine/core/errors';
+import { feedbackFiles } from '../emit/score-table';
+import { Results, ResultsSchema } from '../engine/core/results';
 
 export const RECORD_FORMAT = 'gradecheck/batch-record';
 export const RECORD_VERSION = 1;

@@ -5,9 +5,9 @@
  * file names, and messages quote what their code threw: both go through text.ts.
  */
 import type { GradebookRow } from '../emit/csv';
-import { formatPoints } from '../engine/report';
-import type { Results } from '../engine/results';
-import { forMarkdownCell, forMarkdownCode, forXml } from '../engine/text';
+import { formatPoints } from '../emit/score-table';
+import type { Results } from '../engine/core/results';
+import { forMarkdownCell, forMarkdownCode, forXml } from '../emit/text';
 
 export interface SummaryInput {
   labs: string[];

@@ -22,9 +22,9 @@
  * log (text.ts `forTerminal`: no escape sequences, no line that starts a workflow command).
  */
 import { z } from 'zod';
-import { ItemResult, LabResult, Results, roundScore } from '../engine/results';
-import { forTerminal } from '../engine/text';
-import { isShown, labTotals } from '../engine/totals';
+import { ItemResult, LabResult, Results, roundScore } from '../engine/core/results';
+import { forTerminal } from './text';
+import { isShown, labTotals } from '../engine/core/totals';
 
 export const CLASSROOM_RESULT_VERSION = 1;
 

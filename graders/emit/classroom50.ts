@@ -21,8 +21,8 @@
  * 1000. Each test keeps the exact points as `points` and `max-points`.
  */
 import { z } from 'zod';
-import type { Results } from '../engine/results';
-import { isShown, labTotals } from '../engine/totals';
+import type { Results } from '../engine/core/results';
+import { isShown, labTotals } from '../engine/core/totals';
 
 export const CLASSROOM50_SCHEMA = 'classroom50/result/v1';
 

@@ -4,7 +4,7 @@
  * and messages are student text: a text cell that a spreadsheet would run as a formula is
  * prefixed with `'` (text.ts `forCsvCell`); scores are numbers, negative ones too.
  */
-import { forCsvCell } from '../engine/text';
+import { forCsvCell } from './text';
 
 export interface GradebookRow {
   student: string;

@@ -15,9 +15,9 @@
  * and never as HTML.
  */
 import { z } from 'zod';
-import { Results, sumScores } from '../engine/results';
-import { forMarkdown } from '../engine/text';
-import { formatPoints } from '../engine/totals';
+import { Results, sumScores } from '../engine/core/results';
+import { forMarkdown } from './text';
+import { formatPoints } from '../engine/core/totals';
 
 const Visibility = z.enum(['visible', 'hidden', 'after_due_date', 'after_published']);
 

@@ -11,12 +11,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { expectedFor, shippedExpectedPath, ExpectedBundle } from '../engine/expected';
-import { filesUnder } from '../engine/files';
-import { Lab, loadLab, selectLabs } from '../engine/labs';
-import type { Item } from '../engine/rubric';
-import { omissions } from '../engine/totals';
-import { Values, toJson } from '../engine/values';
+import { expectedFor, shippedExpectedPath, ExpectedBundle } from '../engine/core/expected';
+import { filesUnder } from '../engine/core/files';
+import { Lab, loadLab, selectLabs } from '../engine/core/labs';
+import type { Item } from '../engine/core/rubric';
+import { omissions } from '../engine/core/totals';
+import { Values, toJson } from '../engine/core/values';
 import { importClosure } from './imports';
 import { Lockfile, subsetLock } from './lockfile';
 import { RELEASE_FORMAT, RELEASE_MARKER, ReleaseManifest } from './manifest';
@@ -34,7 +34,7 @@ export interface ReleaseOptions {
   /** Where the release is written; must not exist, be empty, or hold an earlier release. */
   out: string;
   labs?: string[];
-  /** The assignment's name (graders/engine/assignment.ts), recorded in the release's manifest. */
+  /** The assignment's name (graders/engine/core/assignment.ts), recorded in the release's manifest. */
   assignment?: string;
   kind?: ReleaseKind;
   /** package.json name of the release. */
@@ -56,13 +56,17 @@ export interface Release {
 
 export { RELEASE_MARKER };
 
-/** Never shipped, whatever imports them. */
-export const FORBIDDEN_PREFIXES = ['reference/', 'fixtures/mutants/', 'fixtures/submissions/'];
+/**
+ * What no release may hold: solutions, mutants, example submissions, and the authoring code
+ * that runs them (computing expected values, validate, oracle). The import closure refuses to
+ * reach them and the leak check refuses to find them.
+ */
+export const FORBIDDEN_PREFIXES = ['reference/', 'fixtures/mutants/', 'fixtures/submissions/', 'graders/engine/authoring/'];
 
 /** The small programs a release runs besides Jest: the CI grading step, watch mode, feedback files, Gradescope. */
 const RUNTIME_ENTRIES = ['graders/release/runtime/run-ci.cjs', 'graders/release/runtime/watch.cjs', 'graders/release/runtime/feedback.cjs', 'graders/release/runtime/run-autograder.cjs'];
 /** Loaded by path, not imported: the score-table reporter and the student process's script. */
-const ENGINE_ENTRIES = ['graders/engine/jest-reporter.cjs', 'graders/engine/host/child.cjs'];
+const ENGINE_ENTRIES = ['graders/engine/jest/reporter.cjs', 'graders/engine/host/child.cjs'];
 /** Test tooling the release's package.json needs besides what its code imports. */
 const TOOLING = ['jest', 'ts-jest', '@types/jest', '@types/node'];
 
@@ -298,7 +302,7 @@ export async function buildRelease(opts: ReleaseOptions): Promise<Release> {
       ...filesUnder(root, `labs/${lab.name}`).filter((f) => CODE.test(f)),
       ...(kind === 'student' ? lab.rubric.release.files.filter((f) => CODE.test(f)) : []),
     ]),
-    ...(kind === 'student' && labs.some((lab) => Object.keys(lab.rubric.release.scripts).length) ? ['scripts/register.cjs'] : []),
+    ...(kind === 'student' && labs.some((lab) => Object.keys(lab.rubric.release.scripts).length) ? ['graders/engine/host/register.cjs'] : []),
     ...ENGINE_ENTRIES,
     ...RUNTIME_ENTRIES,
   ];

@@ -7,10 +7,10 @@
 import * as fs from 'fs';
 import { isBuiltin } from 'module';
 import * as path from 'path';
-import { typescript } from '../engine/modules';
+import { typescript } from '../engine/host/modules';
 
 export interface ImportClosure {
-  /** Repository-relative paths (`graders/engine/grade.ts`), sorted. */
+  /** Repository-relative paths (`graders/engine/core/grade.ts`), sorted. */
   files: string[];
   /** Packages imported by those files (`zod`, `@stdlib/math-base-special-erf`), sorted. */
   packages: string[];
@@ -40,13 +40,14 @@ export function importClosure(root: string, entries: string[], refuse: string[] 
   const files = new Set<string>();
   const packages = new Set<string>();
   const queue = [...entries];
+  const importedBy = new Map<string, string>();
   const exists = (rel: string) => fs.existsSync(path.join(root, rel)) && fs.statSync(path.join(root, rel)).isFile();
   while (queue.length) {
     const rel = queue.shift()!;
     if (files.has(rel)) continue;
     if (!exists(rel)) throw new Error(`release: ${rel} is needed but does not exist`);
     const bad = refuse.find((p) => rel.startsWith(p));
-    if (bad) throw new Error(`release: ${rel} would be shipped (it is imported by a released file), but nothing under ${bad} may be`);
+    if (bad) throw new Error(`release: ${rel} would be shipped (${importedBy.has(rel) ? `${importedBy.get(rel)} imports it` : 'it is an entry'}), but nothing under ${bad} may be`);
     files.add(rel);
     const text = fs.readFileSync(path.join(root, rel), 'utf8');
     for (const spec of importsOf(rel, text)) {
@@ -54,6 +55,7 @@ export function importClosure(root: string, entries: string[], refuse: string[] 
         const base = path.posix.normalize(path.posix.join(path.posix.dirname(rel), spec));
         const found = RESOLVE_EXTENSIONS.map((ext) => base + ext).find(exists);
         if (!found) throw new Error(`release: ${rel} imports ${spec}, which does not resolve`);
+        if (!importedBy.has(found)) importedBy.set(found, rel);
         queue.push(found);
       } else if (!isBuiltin(spec)) {
         packages.add(packageName(spec));

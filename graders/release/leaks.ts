@@ -15,11 +15,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type * as TS from 'typescript';
-import { ExpectedBundle, expectedFor } from '../engine/expected';
-import { filesUnder } from '../engine/files';
-import { loadLab } from '../engine/labs';
-import { typescript } from '../engine/modules';
-import { isRecord, isTensor, Value } from '../engine/values';
+import { ExpectedBundle, expectedFor } from '../engine/core/expected';
+import { filesUnder } from '../engine/core/files';
+import { loadLab } from '../engine/core/labs';
+import { typescript } from '../engine/host/modules';
+import { isRecord, isTensor, Value } from '../engine/core/values';
 import { FORBIDDEN_PREFIXES } from './build';
 
 export type LeakKind = 'forbidden_file' | 'reference_body' | 'hidden_item' | 'hidden_value';

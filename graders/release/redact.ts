@@ -5,8 +5,8 @@
  * their number and points together stay, in the lab's `hidden` (totals.ts). No id, title,
  * message, status or score of any one of them is left, so no output can tell which passed.
  */
-import { Results, roundScore } from '../engine/results';
-import { isShown } from '../engine/totals';
+import { Results, roundScore } from '../engine/core/results';
+import { isShown } from '../engine/core/totals';
 
 export function studentView(results: Results, now: Date = new Date()): Results {
   return {

@@ -13,9 +13,9 @@
  */
 import { createHash } from 'crypto';
 import type { GradebookRow } from '../emit/csv';
-import { formatPoints } from '../engine/report';
-import type { ItemResult, LabResult, Results } from '../engine/results';
-import { forHtml } from '../engine/text';
+import { formatPoints } from '../emit/score-table';
+import type { ItemResult, LabResult, Results } from '../engine/core/results';
+import { forHtml } from '../emit/text';
 import { histogramSvg } from '../batch/summary';
 import { studentFolder } from '../batch/store';
 import type { IdenticalAnswers } from './identical';

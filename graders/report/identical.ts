@@ -16,10 +16,10 @@
  * with nothing continuous in them (ids, masks) coincide too easily to mean anything, and so do
  * all zeros and all NaN. Pure.
  */
-import type { ExpectedBundle } from '../engine/expected';
-import type { Lab } from '../engine/labs';
-import type { Results } from '../engine/results';
-import { Value, Values, hasContinuous, isFloatTensor, isRecord, isTensor, valueDigest } from '../engine/values';
+import type { ExpectedBundle } from '../engine/core/expected';
+import type { Lab } from '../engine/core/labs';
+import type { Results } from '../engine/core/results';
+import { Value, Values, hasContinuous, isFloatTensor, isRecord, isTensor, valueDigest } from '../engine/core/values';
 
 /** The known answers of one case: their digests, and whether the case's values are continuous. */
 export interface KnownCase {

@@ -5,7 +5,7 @@
  * (`wrong_value`, `timed_out`...), and wrong answers many share that no known mistake explains
  * yet (a mutant worth writing). Items most of the class missed come first. Pure.
  */
-import type { Results } from '../engine/results';
+import type { Results } from '../engine/core/results';
 import type { CommonWrongAnswer } from './identical';
 
 export interface Count<T> {

@@ -5,10 +5,10 @@ import { parseTimeout } from '../../graders/batch/grade-student';
 import { ProgressState, formatDuration, progressBar, progressLine, studentName } from '../../graders/batch/progress';
 import { SHARD_OPTION_HELP, formatShard, shardOption } from '../../graders/batch/shard';
 import { GRADEBOOK_FILE, SUMMARY_FILE } from '../../graders/batch/gradebook';
-import { SANDBOX_MODES } from '../../graders/engine/sandbox';
+import { SANDBOX_MODES } from '../../graders/engine/host/sandbox';
 import { REPORT_OPTIONS, readReportOptions } from '../../graders/report/options';
 import { reportLine } from '../../graders/report/report';
-import { forTerminal } from '../../graders/engine/text';
+import { forTerminal } from '../../graders/emit/text';
 import { ASSIGNMENT_OPTIONS, CommandIO, CommandSpec, UsageError, assignmentOption, choiceOption, numberOption, stringOption } from '../command';
 
 /** Draws progress: a bar redrawn in place on a terminal, else a line per finished student. */

@@ -1,9 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { gradeSubmission } from '../../graders/engine/grade';
-import { feedbackFiles, formatTable } from '../../graders/engine/report';
-import { ResultsSchema } from '../../graders/engine/results';
-import { SANDBOX_MODES } from '../../graders/engine/sandbox';
+import { gradeSubmission } from '../../graders/engine/core/grade';
+import { feedbackFiles, formatTable } from '../../graders/emit/score-table';
+import { ResultsSchema } from '../../graders/engine/core/results';
+import { SANDBOX_MODES } from '../../graders/engine/host/sandbox';
 import { ASSIGNMENT_OPTIONS, CommandSpec, UsageError, assignmentOption, choiceOption, numberOption, stringOption } from '../command';
 
 export const grade: CommandSpec = {

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { GRADEBOOK_FILE, SUMMARY_FILE } from '../../graders/batch/gradebook';
 import { mergeShards } from '../../graders/batch/merge';
 import { studentName } from '../../graders/batch/progress';
-import { forTerminal } from '../../graders/engine/text';
+import { forTerminal } from '../../graders/emit/text';
 import { readManifest } from '../../graders/batch/store';
 import { reportLine } from '../../graders/report/report';
 import { CommandSpec, UsageError, stringOption } from '../command';

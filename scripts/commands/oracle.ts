@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { formatNumber } from '../../graders/engine/compare';
-import { selectLabs } from '../../graders/engine/labs';
-import { ORACLE_TOLERANCE, checkOracle } from '../../graders/engine/oracle';
+import { formatNumber } from '../../graders/engine/core/compare';
+import { selectLabs } from '../../graders/engine/core/labs';
+import { ORACLE_TOLERANCE, checkOracle } from '../../graders/engine/authoring/oracle';
 import { CommandSpec, UsageError, listOption, stringOption } from '../command';
 
 export const oracle: CommandSpec = {

@@ -1,7 +1,7 @@
-import { selectLabs } from '../../graders/engine/labs';
-import { SANDBOX_MODES, resolveSandbox } from '../../graders/engine/sandbox';
-import { validateLab } from '../../graders/engine/validate';
-import { formatPoints } from '../../graders/engine/report';
+import { selectLabs } from '../../graders/engine/core/labs';
+import { SANDBOX_MODES, resolveSandbox } from '../../graders/engine/host/sandbox';
+import { validateLab } from '../../graders/engine/authoring/validate';
+import { formatPoints } from '../../graders/emit/score-table';
 import { CommandSpec, choiceOption, listOption } from '../command';
 
 export const validate: CommandSpec = {

@@ -5,7 +5,7 @@
  * format. The grader gives the lab no ISO date; its `evaluate` reads each sentence's date
  * itself (graders/attention.ops.ts).
  *
- *   node -r ./scripts/register.cjs scripts/labs/attention-dates.ts
+ *   node -r ./graders/engine/host/register.cjs scripts/labs/attention-dates.ts
  */
 import { Rng } from '../../labs/common';
 import { FORMATS, drawDates, encodeSources, writeDate } from '../../labs/attention/provided/dates';

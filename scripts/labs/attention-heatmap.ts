@@ -8,14 +8,14 @@
  * shipped translator weights, translating one date (labs/attention/translation.svg, drawn by
  * `npm run translate`, whose output it prints for the handout).
  *
- *     node -r ./scripts/register.cjs scripts/labs/attention-heatmap.ts
+ *     node -r ./graders/engine/host/register.cjs scripts/labs/attention-heatmap.ts
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { ExpectedBundle, expectedFor } from '../../graders/engine/expected';
-import { heatmapSvg, lastTwoAxes } from '../../graders/engine/figures';
-import { loadLab } from '../../graders/engine/labs';
-import { isTensor } from '../../graders/engine/values';
+import { ExpectedBundle, expectedFor } from '../../graders/engine/core/expected';
+import { heatmapSvg, lastTwoAxes } from '../../graders/emit/figures';
+import { loadLab } from '../../graders/engine/core/labs';
+import { isTensor } from '../../graders/engine/core/values';
 import { main as translate } from '../translate';
 import { loadReference } from './attention-reference';
 

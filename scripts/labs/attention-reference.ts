@@ -1,5 +1,5 @@
 /**
- * The attention lab's reference decoder, loadable by plain `node -r ./scripts/register.cjs`:
+ * The attention lab's reference decoder, loadable by plain `node -r ./graders/engine/host/register.cjs`:
  * the grader sees reference/attention/ laid over labs/attention/ (provided/ and ../common live
  * only in labs/), and tsconfig's rootDirs says the same to the type checker. This module
  * teaches Node's resolver that rule, for the lab's scripts only, and loads the reference.

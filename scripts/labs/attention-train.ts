@@ -5,7 +5,7 @@
  * (labs/attention/provided/translator-weights.json). Prints the loss and the exact-match
  * accuracy on held-out days, in every format.
  *
- *   node -r ./scripts/register.cjs scripts/labs/attention-train.ts [--steps N] [--hidden H] [--out FILE]
+ *   node -r ./graders/engine/host/register.cjs scripts/labs/attention-train.ts [--steps N] [--hidden H] [--out FILE]
  *
  * Same options, same weights, bit for bit. A few minutes on one core.
  */

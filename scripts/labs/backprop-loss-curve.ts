@@ -3,18 +3,18 @@
  * rubrics/backprop.yaml (default: train.two_moons), for the handout: the loss and the training
  * accuracy every `--every` steps, as a Markdown table and a text plot.
  *
- *   node -r ./scripts/register.cjs scripts/labs/backprop-loss-curve.ts [--item ID] [--every N]
+ *   node -r ./graders/engine/host/register.cjs scripts/labs/backprop-loss-curve.ts [--item ID] [--every N]
  *
  * It runs exactly what the grader runs: the item's first case, through graders/backprop.ops.ts,
  * on the reference (seen over labs/backprop/, as the grader sees it) in a student process.
  */
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { concreteCase } from '../../graders/engine/cases';
-import { referenceTree } from '../../graders/engine/expected';
-import { StudentProcess } from '../../graders/engine/host';
-import { loadLab } from '../../graders/engine/labs';
-import { buildModules } from '../../graders/engine/modules';
+import { concreteCase } from '../../graders/engine/core/cases';
+import { referenceTree } from '../../graders/engine/authoring/expected-values';
+import { StudentProcess } from '../../graders/engine/host/student-process';
+import { loadLab } from '../../graders/engine/core/labs';
+import { buildModules } from '../../graders/engine/host/modules';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const PLOT_ROWS = 12;

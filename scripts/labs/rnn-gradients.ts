@@ -8,16 +8,16 @@
  *   RNN and the LSTM.
  * Prints both as Markdown tables and writes labs/rnn/gradient-norms.svg (the first, log scale).
  *
- *   node -r ./scripts/register.cjs scripts/labs/rnn-gradients.ts
+ *   node -r ./graders/engine/host/register.cjs scripts/labs/rnn-gradients.ts
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { Rng } from '../../labs/common/rng';
-import { referenceTree } from '../../graders/engine/expected';
-import { StudentProcess } from '../../graders/engine/host';
-import { loadLab } from '../../graders/engine/labs';
-import { buildModules } from '../../graders/engine/modules';
-import type { TensorValue, Values } from '../../graders/engine/values';
+import { referenceTree } from '../../graders/engine/authoring/expected-values';
+import { StudentProcess } from '../../graders/engine/host/student-process';
+import { loadLab } from '../../graders/engine/core/labs';
+import { buildModules } from '../../graders/engine/host/modules';
+import type { TensorValue, Values } from '../../graders/engine/core/values';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const H = 8;

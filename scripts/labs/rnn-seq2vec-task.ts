@@ -4,7 +4,7 @@
  * sequences and on `--more` other ones, against baselines that do not remember, as Markdown.
  * The handout has the output of
  *
- *   node -r ./scripts/register.cjs scripts/labs/rnn-seq2vec-task.ts
+ *   node -r ./graders/engine/host/register.cjs scripts/labs/rnn-seq2vec-task.ts
  *
  * Options: --more N (default 1000) held-out sequences beyond the item's, seeds 100001 ...;
  * --seeds K (default 0) also trains with K other seeds (for the training set and the weights,
@@ -17,11 +17,11 @@
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { Rng } from '../../labs/common/rng';
-import { concreteCase } from '../../graders/engine/cases';
-import { referenceTree } from '../../graders/engine/expected';
-import { StudentProcess } from '../../graders/engine/host';
-import { loadLab } from '../../graders/engine/labs';
-import { buildModules } from '../../graders/engine/modules';
+import { concreteCase } from '../../graders/engine/core/cases';
+import { referenceTree } from '../../graders/engine/authoring/expected-values';
+import { StudentProcess } from '../../graders/engine/host/student-process';
+import { loadLab } from '../../graders/engine/core/labs';
+import { buildModules } from '../../graders/engine/host/modules';
 import { spikeSequences } from '../../graders/rnn.ops';
 
 const ROOT = path.resolve(__dirname, '..', '..');

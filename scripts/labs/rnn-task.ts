@@ -3,7 +3,7 @@
  * item of rubrics/rnn.yaml (default task.rnn, the visible one; hidden.task.lstm is the other),
  * against two baselines that learn nothing, as Markdown. The handout has the output of
  *
- *   node -r ./scripts/register.cjs scripts/labs/rnn-task.ts --every 50
+ *   node -r ./graders/engine/host/register.cjs scripts/labs/rnn-task.ts --every 50
  *
  * Options: --item ID (default task.rnn), --every N (default 25).
  *
@@ -13,11 +13,11 @@
  */
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { ConcreteCase, concreteCase } from '../../graders/engine/cases';
-import { referenceTree } from '../../graders/engine/expected';
-import { StudentProcess } from '../../graders/engine/host';
-import { loadLab } from '../../graders/engine/labs';
-import { buildModules } from '../../graders/engine/modules';
+import { ConcreteCase, concreteCase } from '../../graders/engine/core/cases';
+import { referenceTree } from '../../graders/engine/authoring/expected-values';
+import { StudentProcess } from '../../graders/engine/host/student-process';
+import { loadLab } from '../../graders/engine/core/labs';
+import { buildModules } from '../../graders/engine/host/modules';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 

@@ -1,5 +1,5 @@
 /**
- * The transformer lab's reference, loadable by plain `node -r ./scripts/register.cjs`: the
+ * The transformer lab's reference, loadable by plain `node -r ./graders/engine/host/register.cjs`: the
  * grader sees reference/transformer/ laid over labs/transformer/ (provided/ and ../common
  * live only in labs/), and tsconfig's rootDirs says the same to the type checker. This
  * module teaches Node's resolver that rule, for the lab's scripts only, and loads the

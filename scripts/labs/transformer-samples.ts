@@ -3,7 +3,7 @@
  * the trained char LM continuing a prompt at T = 0.01, 1 and 100, through the same code path
  * as `npm run generate` but with reference/transformer/ instead of labs/transformer/.
  *
- *   node -r ./scripts/register.cjs scripts/labs/transformer-samples.ts [--prompt TEXT] [--seed S] [--length N]
+ *   node -r ./graders/engine/host/register.cjs scripts/labs/transformer-samples.ts [--prompt TEXT] [--seed S] [--length N]
  */
 import { parseArgs } from 'util';
 import { sampleText } from '../generate';

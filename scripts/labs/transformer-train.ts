@@ -3,7 +3,7 @@
  * implementation (its forward and backward, float64) and Adam, seeded, and writes the weights
  * that `npm run generate` samples from (fixtures/char-lm/weights.json).
  *
- *   node -r ./scripts/register.cjs scripts/labs/transformer-train.ts [--steps N] [--out FILE]
+ *   node -r ./graders/engine/host/register.cjs scripts/labs/transformer-train.ts [--steps N] [--out FILE]
  *
  * Same seed, same steps: the same weights, bit for bit. A few minutes on one core.
  */
@@ -100,7 +100,7 @@ function main(): void {
   });
   if (values.help) {
     process.stdout.write(
-      'node -r ./scripts/register.cjs scripts/labs/transformer-train.ts [--steps N] [--batch B] [--lr LR] [--seed S] [--text FILE] [--out FILE]\n' +
+      'node -r ./graders/engine/host/register.cjs scripts/labs/transformer-train.ts [--steps N] [--batch B] [--lr LR] [--seed S] [--text FILE] [--out FILE]\n' +
         `Trains the char LM with the reference and writes its weights (default ${DEFAULTS.steps} steps of ${DEFAULTS.batch} windows, lr ${DEFAULTS.lr}, seed ${DEFAULTS.seed}).\n`,
     );
     return;

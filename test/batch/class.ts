@@ -7,7 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { strToU8, zipSync } from 'fflate';
 import { parseCsv } from '../../graders/emit/csv';
-import { loadLab } from '../../graders/engine/labs';
+import { loadLab } from '../../graders/engine/core/labs';
 import { CommandIO, CommandSpec, parse } from '../../scripts/command';
 import { ROOT } from '../support/paths';
 

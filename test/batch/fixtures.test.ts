@@ -9,7 +9,7 @@ import * as path from 'path';
 import { batch } from '../../scripts/commands/batch';
 import { parseCsv } from '../../graders/emit/csv';
 import { GradescopeResultsSchema } from '../../graders/emit/gradescope';
-import { ResultsSchema } from '../../graders/engine/results';
+import { ResultsSchema } from '../../graders/engine/core/results';
 import { studentDir } from '../../graders/batch/store';
 import { FIXTURES, activationsPoints, captureIO, makeClass, readGrades, removeTempDirs, run, tempDir } from './class';
 

@@ -15,7 +15,7 @@ import { LIMITS, Submission, listSubmissions, readSubmission } from '../../grade
 import { mergeShards } from '../../graders/batch/merge';
 import { studentId } from '../../graders/batch/names';
 import { readManifest, readStudent, storeKey, studentFolder } from '../../graders/batch/store';
-import { bwrapAvailable } from '../../graders/engine/sandbox';
+import { bwrapAvailable } from '../../graders/engine/host/sandbox';
 import { batch } from '../../scripts/commands/batch';
 import { ROOT } from '../support/paths';
 import { activationsPoints, captureIO, readGrades, removeTempDirs, run, tempDir } from './class';

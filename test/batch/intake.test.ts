@@ -15,8 +15,8 @@ import { inShard, parseShard, shardOf } from '../../graders/batch/shard';
 import { studentStatus } from '../../graders/batch/status';
 import { canonicalJson, readStudent, signRecord, studentDir } from '../../graders/batch/store';
 import { histogramBins, histogramSvg } from '../../graders/batch/summary';
-import { loadLab } from '../../graders/engine/labs';
-import type { Results } from '../../graders/engine/results';
+import { loadLab } from '../../graders/engine/core/labs';
+import type { Results } from '../../graders/engine/core/results';
 import { ROOT } from '../support/paths';
 import { ZIP_STUDENTS, removeTempDirs, tempDir } from './class';
 

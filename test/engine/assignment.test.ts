@@ -6,10 +6,10 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { chooseAssignment, loadAssignment } from '../../graders/engine/assignment';
-import { InputError } from '../../graders/engine/errors';
-import { listLabs } from '../../graders/engine/labs';
-import { SpecError, formatIssues } from '../../graders/engine/spec-files';
+import { chooseAssignment, loadAssignment } from '../../graders/engine/core/assignment';
+import { InputError } from '../../graders/engine/core/errors';
+import { listLabs } from '../../graders/engine/core/labs';
+import { SpecError, formatIssues } from '../../graders/engine/core/spec-files';
 import { main } from '../../scripts/cli';
 import { activationsPoints, captureIO, readGrades, removeTempDirs, tempDir } from '../batch/class';
 import { ROOT } from '../support/paths';

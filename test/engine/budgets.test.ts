@@ -6,12 +6,12 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { BUDGET, SlowFunctions, callBudget, loadBudget } from '../../graders/engine/budgets';
-import { directCalls, exercised } from '../../graders/engine/callgraph';
-import { expectedFor } from '../../graders/engine/expected';
-import { gradeSubmission } from '../../graders/engine/grade';
-import { formatSeconds } from '../../graders/engine/host';
-import { loadLab } from '../../graders/engine/labs';
+import { BUDGET, SlowFunctions, callBudget, loadBudget } from '../../graders/engine/host/budgets';
+import { directCalls, exercised } from '../../graders/engine/authoring/callgraph';
+import { expectedFor } from '../../graders/engine/core/expected';
+import { gradeSubmission } from '../../graders/engine/core/grade';
+import { formatSeconds } from '../../graders/engine/host/student-process';
+import { loadLab } from '../../graders/engine/core/labs';
 import { ROOT } from '../support/paths';
 
 /** A submission holding the reference of `lab`, each file passed through `edit`. */

@@ -1,5 +1,5 @@
-import { compareValues, formatMismatch, measureErrors, mismatchStatus } from '../../graders/engine/compare';
-import { TensorValue } from '../../graders/engine/values';
+import { compareValues, formatMismatch, measureErrors, mismatchStatus } from '../../graders/engine/core/compare';
+import { TensorValue } from '../../graders/engine/core/values';
 
 const t = (shape: number[], data: number[]): TensorValue => ({ shape, data: Float64Array.from(data) });
 const tol = { rtol: 1e-6, atol: 1e-9 };

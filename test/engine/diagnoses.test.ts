@@ -6,11 +6,12 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { computeExpected, expectedFor, mutantTree } from '../../graders/engine/expected';
-import { gradeLab, gradeSubmission } from '../../graders/engine/grade';
-import { loadLab } from '../../graders/engine/labs';
-import type { ItemResult, Results } from '../../graders/engine/results';
-import { indistinctMutants } from '../../graders/engine/validate';
+import { expectedFor } from '../../graders/engine/core/expected';
+import { computeExpected, mutantTree } from '../../graders/engine/authoring/expected-values';
+import { gradeLab, gradeSubmission } from '../../graders/engine/core/grade';
+import { loadLab } from '../../graders/engine/core/labs';
+import type { ItemResult, Results } from '../../graders/engine/core/results';
+import { indistinctMutants } from '../../graders/engine/authoring/validate';
 import { ROOT } from '../support/paths';
 
 /** A submission holding the reference of `lab` with some text replaced in one file. */

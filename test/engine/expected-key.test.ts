@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { expectedInputs, expectedKey } from '../../graders/engine/expected';
+import { expectedInputs, expectedKey } from '../../graders/engine/authoring/expected-values';
 import { ROOT } from '../support/paths';
 
 /** A copy of the checkout's files that matter here, to edit freely. */
@@ -22,11 +22,11 @@ test('editing a renderer, a writer or the CLI keeps the key; editing what feeds 
   const dir = copyOfCheckout();
   const before = expectedKey(dir, 'activations');
   expect(expectedKey(ROOT, 'activations')).toBe(before); // same content, same key, wherever it lives
-  append(dir, 'graders/engine/report.ts', '\n// a comment in a renderer\n');
+  append(dir, 'graders/emit/score-table.ts', '\n// a comment in a renderer\n');
   append(dir, 'graders/emit/csv.ts', '\n// a comment in a writer\n');
-  append(dir, 'graders/engine/host.ts', '\n// a comment in the host\n');
+  append(dir, 'graders/engine/host/student-process.ts', '\n// a comment in the host\n');
   expect(expectedKey(dir, 'activations')).toBe(before);
-  for (const rel of ['rubrics/activations.yaml', 'reference/activations/activations.ts', 'graders/activations.ops.ts', 'graders/engine/cases.ts']) {
+  for (const rel of ['rubrics/activations.yaml', 'reference/activations/activations.ts', 'graders/activations.ops.ts', 'graders/engine/core/cases.ts']) {
     const copy = copyOfCheckout();
     append(copy, rel, rel.endsWith('.yaml') ? '\n# edited\n' : '\n// edited\n');
     expect([rel, expectedKey(copy, 'activations')]).not.toEqual([rel, before]);
@@ -35,7 +35,7 @@ test('editing a renderer, a writer or the CLI keeps the key; editing what feeds 
 
 test('the inputs name the lab\'s own files and no renderer', () => {
   const inputs = expectedInputs(ROOT, 'rnn');
-  expect(inputs).toEqual(expect.arrayContaining(['rubrics/rnn.yaml', 'graders/rnn.ops.ts', 'graders/engine/cases.ts']));
+  expect(inputs).toEqual(expect.arrayContaining(['rubrics/rnn.yaml', 'graders/rnn.ops.ts', 'graders/engine/core/cases.ts']));
   expect(inputs.some((f) => f.startsWith('reference/rnn/'))).toBe(true);
   expect(inputs.filter((f) => /report|figures|emit|batch|release/.test(f))).toEqual([]);
   expect(inputs.some((f) => f.startsWith('reference/activations') || f.startsWith('rubrics/activations'))).toBe(false);

@@ -1,5 +1,5 @@
-import { GRADCHECK_DEFAULTS, gradcheck, upstreamLoss } from '../../graders/engine/gradcheck';
-import { Values, TensorValue } from '../../graders/engine/values';
+import { GRADCHECK_DEFAULTS, gradcheck, upstreamLoss } from '../../graders/engine/core/gradcheck';
+import { Values, TensorValue } from '../../graders/engine/core/values';
 
 const t = (shape: number[], data: number[]): TensorValue => ({ shape, data: Float64Array.from(data) });
 

@@ -6,10 +6,10 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { expectedFor } from '../../graders/engine/expected';
-import { gradeSubmission } from '../../graders/engine/grade';
-import { loadLab } from '../../graders/engine/labs';
-import { ResultsSchema } from '../../graders/engine/results';
+import { expectedFor } from '../../graders/engine/core/expected';
+import { gradeSubmission } from '../../graders/engine/core/grade';
+import { loadLab } from '../../graders/engine/core/labs';
+import { ResultsSchema } from '../../graders/engine/core/results';
 import { ROOT } from '../support/paths';
 
 const REFERENCE = fs.readFileSync(path.join(ROOT, 'reference', 'activations', 'activations.ts'), 'utf8');

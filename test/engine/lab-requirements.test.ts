@@ -1,6 +1,6 @@
 /** validate says what every lab must have (README, "Adding a lab"), with where. */
-import { loadLab } from '../../graders/engine/labs';
-import { MIN_MUTANTS, labRequirements } from '../../graders/engine/validate';
+import { loadLab } from '../../graders/engine/core/labs';
+import { MIN_MUTANTS, labRequirements } from '../../graders/engine/authoring/validate';
 import { ROOT } from '../support/paths';
 
 test('a lab without a hidden item, or with too few mutants, is told so with the file to fix', () => {

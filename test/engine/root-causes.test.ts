@@ -5,9 +5,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { gradeSubmission } from '../../graders/engine/grade';
-import type { LabResult } from '../../graders/engine/results';
-import { lostByRootCause, rootCauses } from '../../graders/engine/rootcause';
+import { gradeSubmission } from '../../graders/engine/core/grade';
+import type { LabResult } from '../../graders/engine/core/results';
+import { lostByRootCause, rootCauses } from '../../graders/engine/core/rootcause';
 import { ROOT } from '../support/paths';
 
 function withMistake(lab: string, file: string, from: string, to: string): string {

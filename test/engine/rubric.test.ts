@@ -1,9 +1,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { listLabs, loadLab } from '../../graders/engine/labs';
-import { LabCatalogue, loadRubric } from '../../graders/engine/rubric';
-import { SpecError, formatIssue } from '../../graders/engine/spec-files';
+import { listLabs, loadLab } from '../../graders/engine/core/labs';
+import { LabCatalogue, loadRubric } from '../../graders/engine/core/rubric';
+import { SpecError, formatIssue } from '../../graders/engine/core/spec-files';
 import { ROOT } from '../support/paths';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradecheck-rubric-'));

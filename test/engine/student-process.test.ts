@@ -4,9 +4,9 @@
  * fresh process, and the code can read nothing of the harness.
  */
 import * as path from 'path';
-import { StudentProcess } from '../../graders/engine/host';
-import { buildModules, mapTree, overlay, directoryTree } from '../../graders/engine/modules';
-import { SandboxMode, bwrapAvailable } from '../../graders/engine/sandbox';
+import { StudentProcess } from '../../graders/engine/host/student-process';
+import { buildModules, mapTree, overlay, directoryTree } from '../../graders/engine/host/modules';
+import { SandboxMode, bwrapAvailable } from '../../graders/engine/host/sandbox';
 import { ROOT } from '../support/paths';
 
 const X = { shape: [3], data: Float64Array.of(1, 2, 3) };

@@ -1,11 +1,11 @@
 /**
- * The one definition of the totals (graders/engine/totals.ts) and how the score table and the
+ * The one definition of the totals (graders/engine/core/totals.ts) and how the score table and the
  * Markdown feedback tell them: listed items, hidden items graded (a count and points), pending
  * items (not graded in this run), a lab that could not be graded at all; the stubs as one line.
  */
-import { formatMarkdown, formatTable } from '../../graders/engine/report';
-import { ItemResult, LabResult, Results } from '../../graders/engine/results';
-import { omissions, totals } from '../../graders/engine/totals';
+import { formatMarkdown, formatTable } from '../../graders/emit/score-table';
+import { ItemResult, LabResult, Results } from '../../graders/engine/core/results';
+import { omissions, totals } from '../../graders/engine/core/totals';
 
 function item(id: string, score: number, max: number, extra: Partial<ItemResult> = {}): ItemResult {
   return { id, title: id.replace('.', ' '), score, max_score: max, status: score === max ? 'passed' : 'wrong_value', message: score === max ? 'passed' : 'off', visibility: 'visible', duration_ms: 1, cases: [], ...extra };

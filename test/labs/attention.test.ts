@@ -2,8 +2,8 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { expectedFor } from '../../graders/engine/expected';
-import { loadLab } from '../../graders/engine/labs';
+import { expectedFor } from '../../graders/engine/core/expected';
+import { loadLab } from '../../graders/engine/core/labs';
 import { Rng } from '../../labs/common/rng';
 import { DAYS, FORMATS, SOURCE_VOCAB, decodeTargets, drawDates, isHeldOut, isoDate, makeBatch, writeDate } from '../../labs/attention/provided/dates';
 import { givenTranslator, train } from '../../labs/attention/provided/translator';
@@ -20,7 +20,7 @@ labSuite('attention', { minMutants: 23 });
  * `reference` bound to it; returns what it printed.
  */
 function withReference(code: string): string {
-  const prelude = "require('./scripts/register.cjs'); const reference = require('./scripts/labs/attention-reference.ts').loadReference();";
+  const prelude = "require('./graders/engine/host/register.cjs'); const reference = require('./scripts/labs/attention-reference.ts').loadReference();";
   return execFileSync(process.execPath, ['-e', `${prelude}\n${code}`], { cwd: ROOT, encoding: 'utf8' });
 }
 

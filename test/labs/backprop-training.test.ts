@@ -6,14 +6,15 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { expectedFor, mutantTree, referenceTree } from '../../graders/engine/expected';
-import { LabSession } from '../../graders/engine/grade';
-import { loadLab } from '../../graders/engine/labs';
-import { StudentProcess } from '../../graders/engine/host';
-import { buildModules, mapTree, overlay, SourceTree } from '../../graders/engine/modules';
-import type { ItemResult } from '../../graders/engine/results';
-import { resolveSandbox } from '../../graders/engine/sandbox';
-import { valueDigest } from '../../graders/engine/values';
+import { expectedFor } from '../../graders/engine/core/expected';
+import { mutantTree, referenceTree } from '../../graders/engine/authoring/expected-values';
+import { LabSession } from '../../graders/engine/core/grade';
+import { loadLab } from '../../graders/engine/core/labs';
+import { StudentProcess } from '../../graders/engine/host/student-process';
+import { buildModules, mapTree, overlay, SourceTree } from '../../graders/engine/host/modules';
+import type { ItemResult } from '../../graders/engine/core/results';
+import { resolveSandbox } from '../../graders/engine/host/sandbox';
+import { valueDigest } from '../../graders/engine/core/values';
 import { ROOT } from '../support/paths';
 
 const lab = loadLab(ROOT, 'backprop');

@@ -1,6 +1,6 @@
 import { Rng } from '../../labs/common/rng';
-import { expectedFor } from '../../graders/engine/expected';
-import { loadLab } from '../../graders/engine/labs';
+import { expectedFor } from '../../graders/engine/core/expected';
+import { loadLab } from '../../graders/engine/core/labs';
 import { spikeSequences, spikeTrainingSet } from '../../graders/rnn.ops';
 import { labSuite } from '../support/lab-suite';
 import { ROOT } from '../support/paths';

@@ -9,7 +9,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { listLabs } from '../../graders/engine/labs';
+import { listLabs } from '../../graders/engine/core/labs';
 import { buildRelease } from '../../graders/release/build';
 import { ROOT } from '../support/paths';
 import { cleanEnv, run, start, tempDir } from './support';

@@ -8,7 +8,7 @@ import * as path from 'path';
 import { decodeClassroomResult, encodeClassroomResult, equalParts, reporterLogPoints, reporterNoticePoints, toClassroom } from '../../graders/emit/classroom';
 import { Classroom50ResultSchema, classroom50Context, pointScale, toClassroom50 } from '../../graders/emit/classroom50';
 import { GradescopeResultsSchema, toGradescope } from '../../graders/emit/gradescope';
-import { ItemResult, Results } from '../../graders/engine/results';
+import { ItemResult, Results } from '../../graders/engine/core/results';
 import { Lockfile, reachable, resolveLocation, subsetLock } from '../../graders/release/lockfile';
 import { studentView } from '../../graders/release/redact';
 import { annotation, outputEntry, parseOutputs } from '../../graders/release/runtime/github';

@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { unzipSync } from 'fflate';
 import { GradescopeResultsSchema } from '../../graders/emit/gradescope';
-import { loadLab } from '../../graders/engine/labs';
+import { loadLab } from '../../graders/engine/core/labs';
 import { CI_NODE_VERSION } from '../../graders/release/build';
 import { buildGradescope } from '../../graders/release/gradescope';
 import { matchSubmission } from '../../graders/release/runtime/autograder';

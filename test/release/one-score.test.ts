@@ -15,10 +15,10 @@ import { ClassroomResult, decodeClassroomResult, reporterLogPoints, reporterNoti
 import { Classroom50ResultSchema, classroom50Context, toClassroom50 } from '../../graders/emit/classroom50';
 import { parseCsv } from '../../graders/emit/csv';
 import { GradescopeResultsSchema } from '../../graders/emit/gradescope';
-import { loadLab } from '../../graders/engine/labs';
-import { formatTable } from '../../graders/engine/report';
-import { Results, ResultsSchema } from '../../graders/engine/results';
-import { formatPoints, totals } from '../../graders/engine/totals';
+import { loadLab } from '../../graders/engine/core/labs';
+import { formatTable } from '../../graders/emit/score-table';
+import { Results, ResultsSchema } from '../../graders/engine/core/results';
+import { formatPoints, totals } from '../../graders/engine/core/totals';
 import { studentView } from '../../graders/release/redact';
 import { gradeForCi } from '../../graders/release/runtime/ci';
 import { parseOutputs } from '../../graders/release/runtime/github';

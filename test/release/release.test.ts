@@ -8,10 +8,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse as parseYaml } from 'yaml';
-import { expectedFor, readExpected, shippedExpectedPath } from '../../graders/engine/expected';
-import { gradeSubmission } from '../../graders/engine/grade';
-import { listLabs, loadLab } from '../../graders/engine/labs';
-import { Results, ResultsSchema } from '../../graders/engine/results';
+import { expectedFor, readExpected, shippedExpectedPath } from '../../graders/engine/core/expected';
+import { gradeSubmission } from '../../graders/engine/core/grade';
+import { listLabs, loadLab } from '../../graders/engine/core/labs';
+import { Results, ResultsSchema } from '../../graders/engine/core/results';
 import { buildRelease, Release } from '../../graders/release/build';
 import { findLeaks, functionBodies, Leak } from '../../graders/release/leaks';
 import { ROOT } from '../support/paths';

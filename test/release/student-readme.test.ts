@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { loadLab } from '../../graders/engine/labs';
+import { loadLab } from '../../graders/engine/core/labs';
 import { nodeVersionsText, studentReadme } from '../../graders/release/build';
 import { ReleaseManifest } from '../../graders/release/manifest';
 import { ROOT } from '../support/paths';

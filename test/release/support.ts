@@ -3,8 +3,8 @@ import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { applyMutant } from '../../graders/engine/mutants';
-import { loadLab } from '../../graders/engine/labs';
+import { applyMutant } from '../../graders/engine/authoring/expected-values';
+import { loadLab } from '../../graders/engine/core/labs';
 import { ROOT } from '../support/paths';
 
 export function tempDir(prefix: string): string {

@@ -3,10 +3,10 @@
  * bit for bit are grouped, unless the reference, a known mistake or a trivial answer explains it,
  * and the known answers are digested exactly as the students' answers are.
  */
-import { expectedFor } from '../../graders/engine/expected';
-import { loadLab } from '../../graders/engine/labs';
-import { ItemResult, Results } from '../../graders/engine/results';
-import { valueDigest } from '../../graders/engine/values';
+import { expectedFor } from '../../graders/engine/core/expected';
+import { loadLab } from '../../graders/engine/core/labs';
+import { ItemResult, Results } from '../../graders/engine/core/results';
+import { valueDigest } from '../../graders/engine/core/values';
 import { KnownAnswers, identicalWrongAnswers, knownAnswersOf } from '../../graders/report/identical';
 import { ROOT } from '../support/paths';
 

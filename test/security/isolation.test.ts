@@ -12,11 +12,11 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { gradeSubmission } from '../../graders/engine/grade';
-import { StudentProcess } from '../../graders/engine/host';
-import { buildModules, directoryTree, mapTree, overlay } from '../../graders/engine/modules';
-import { ItemResult, Results } from '../../graders/engine/results';
-import { SandboxMode, bwrapAvailable, dropsPrivileges } from '../../graders/engine/sandbox';
+import { gradeSubmission } from '../../graders/engine/core/grade';
+import { StudentProcess } from '../../graders/engine/host/student-process';
+import { buildModules, directoryTree, mapTree, overlay } from '../../graders/engine/host/modules';
+import { ItemResult, Results } from '../../graders/engine/core/results';
+import { SandboxMode, bwrapAvailable, dropsPrivileges } from '../../graders/engine/host/sandbox';
 import { gradeForCi } from '../../graders/release/runtime/ci';
 import { ROOT } from '../support/paths';
 

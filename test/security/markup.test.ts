@@ -5,7 +5,7 @@
  * images in Markdown, no escape sequences in a terminal, no workflow command in a GitHub
  * Actions log, no formula in a spreadsheet, and nothing unbounded.
  *
- * The unit tests feed each function of graders/engine/text.ts hostile input; the end-to-end
+ * The unit tests feed each function of graders/emit/text.ts hostile input; the end-to-end
  * tests grade hostile submissions for real (in each sandbox mode) and read what every writer
  * produced.
  */
@@ -15,13 +15,13 @@ import { batch } from '../../scripts/commands/batch';
 import { parseCsv, gradebookCsv } from '../../graders/emit/csv';
 import { toClassroom } from '../../graders/emit/classroom';
 import { toGradescope } from '../../graders/emit/gradescope';
-import { expectedFor } from '../../graders/engine/expected';
-import { gradeSubmission } from '../../graders/engine/grade';
-import { loadLab } from '../../graders/engine/labs';
-import { formatMarkdown, formatTable } from '../../graders/engine/report';
-import { Results, RESULTS_FORMAT, RESULTS_VERSION } from '../../graders/engine/results';
-import { bwrapAvailable, SandboxMode } from '../../graders/engine/sandbox';
-import { bounded, forCsvCell, forMarkdown, forMarkdownCell, forMarkdownCode, forTerminal, forWorkflowLog, forXml, TEXT_LIMIT } from '../../graders/engine/text';
+import { expectedFor } from '../../graders/engine/core/expected';
+import { gradeSubmission } from '../../graders/engine/core/grade';
+import { loadLab } from '../../graders/engine/core/labs';
+import { formatMarkdown, formatTable } from '../../graders/emit/score-table';
+import { Results, RESULTS_FORMAT, RESULTS_VERSION } from '../../graders/engine/core/results';
+import { bwrapAvailable, SandboxMode } from '../../graders/engine/host/sandbox';
+import { bounded, forCsvCell, forMarkdown, forMarkdownCell, forMarkdownCode, forTerminal, forWorkflowLog, forXml, TEXT_LIMIT } from '../../graders/emit/text';
 import { gradeForCi } from '../../graders/release/runtime/ci';
 import { annotation, parseOutputs } from '../../graders/release/runtime/github';
 import { captureIO, removeTempDirs, run, tempDir } from '../batch/class';

@@ -8,10 +8,10 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { loadLab } from '../../graders/engine/labs';
-import { checkOracle } from '../../graders/engine/oracle';
-import { resolveSandbox } from '../../graders/engine/sandbox';
-import { validateLab } from '../../graders/engine/validate';
+import { loadLab } from '../../graders/engine/core/labs';
+import { checkOracle } from '../../graders/engine/authoring/oracle';
+import { resolveSandbox } from '../../graders/engine/host/sandbox';
+import { validateLab } from '../../graders/engine/authoring/validate';
 import { HAS_ORACLE, HAS_ORACLE_SEQUENCE, ORACLE_DIR, ORACLE_SEQUENCE_DIR, ROOT } from './paths';
 
 function exportsOf(file: string): string[] {

@@ -16,11 +16,11 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { GradescopeResultsSchema, markdownParagraphs, toGradescope } from '../../emit/gradescope';
-import { filesUnder } from '../../engine/files';
-import { gradeSubmission } from '../../engine/grade';
-import { listLabs, loadLab } from '../../engine/labs';
-import { formatTable } from '../../engine/report';
-import { forMarkdown, forTerminal } from '../../engine/text';
+import { filesUnder } from '../../engine/core/files';
+import { gradeSubmission } from '../../engine/core/grade';
+import { listLabs, loadLab } from '../../engine/core/labs';
+import { formatTable } from '../../emit/score-table';
+import { forMarkdown, forTerminal } from '../../emit/text';
 
 export interface SubmittedFile {
   /** `labs/<lab>/<file>`. */

@@ -29,17 +29,17 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { encodeClassroomResult, itemFeedback, Locate, toClassroom } from '../../emit/classroom';
 import { classroom50Context, toClassroom50 } from '../../emit/classroom50';
-import { expectedFor } from '../../engine/expected';
-import { LabSession, submissionTree } from '../../engine/grade';
-import { Lab, loadLab, selectLabs } from '../../engine/labs';
-import { formatMarkdown, formatPoints, formatTable } from '../../engine/report';
-import { LabResult, Results, ResultsSchema, RESULTS_FORMAT, RESULTS_VERSION, roundScore, sumScores } from '../../engine/results';
-import { resolveSandbox, SANDBOX_MODES, SandboxRequest } from '../../engine/sandbox';
-import type { SubmissionBudgets } from '../../engine/budgets';
-import { isShown } from '../../engine/totals';
+import { expectedFor } from '../../engine/core/expected';
+import { LabSession, submissionTree } from '../../engine/core/grade';
+import { Lab, loadLab, selectLabs } from '../../engine/core/labs';
+import { formatMarkdown, formatPoints, formatTable } from '../../emit/score-table';
+import { LabResult, Results, ResultsSchema, RESULTS_FORMAT, RESULTS_VERSION, roundScore, sumScores } from '../../engine/core/results';
+import { resolveSandbox, SANDBOX_MODES, SandboxRequest } from '../../engine/host/sandbox';
+import type { SubmissionBudgets } from '../../engine/host/budgets';
+import { isShown } from '../../engine/core/totals';
 import { readReleaseManifest } from '../manifest';
 import { studentView } from '../redact';
-import { forTerminal } from '../../engine/text';
+import { forTerminal } from '../../emit/text';
 import { annotation, commandsPaused, outputEntry } from './github';
 
 export interface CiOptions {

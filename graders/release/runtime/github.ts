@@ -6,7 +6,7 @@
  * made safe for a log first (text.ts `forTerminal`), then escaped.
  */
 import { randomUUID } from 'crypto';
-import { forTerminal } from '../../engine/text';
+import { forTerminal } from '../../emit/text';
 
 export function escapeData(text: string): string {
   return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');

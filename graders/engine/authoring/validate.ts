@@ -6,18 +6,19 @@
  * - each mutant (one known mistake) loses points on exactly the items it names, and every
  *   one of those items that names the mutant gives its diagnosis.
  */
-import { ExpectedBundle, expectedFor, mutantTree, referenceTree, startTrusted } from './expected';
+import { ExpectedBundle, expectedFor } from '../core/expected';
+import { applyMutant, mutantTree, referenceTree, startTrusted } from './expected-values';
 import * as fs from 'fs';
 import * as path from 'path';
 import { affectedExports } from './callgraph';
-import { againstOwnForward, gradeLab } from './grade';
-import { Mutant, applyMutant } from './mutants';
-import { Lab, loadLab } from './labs';
-import { directoryTree, SourceTree } from './modules';
-import type { LabResult } from './results';
-import type { SandboxMode } from './sandbox';
-import { compareValues } from './compare';
-import { Values, hasContinuous, isFloatTensor } from './values';
+import { againstOwnForward, gradeLab } from '../core/grade';
+import type { Mutant } from '../core/mutants';
+import { Lab, loadLab } from '../core/labs';
+import { directoryTree, SourceTree } from '../host/modules';
+import type { LabResult } from '../core/results';
+import type { SandboxMode } from '../host/sandbox';
+import { compareValues } from '../core/compare';
+import { Values, hasContinuous, isFloatTensor } from '../core/values';
 
 export interface MutantVerdict {
   id: string;

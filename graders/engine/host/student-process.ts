@@ -9,8 +9,8 @@ import { randomInt } from 'crypto';
 import * as fs from 'fs';
 import type { ModuleSet } from './modules';
 import { SandboxMode, startChild } from './sandbox';
-import type { Params } from './rubric';
-import type { Values } from './values';
+import type { Params } from '../core/rubric';
+import type { Values } from '../core/values';
 
 export type FailureStatus = 'threw' | 'not_implemented' | 'missing_export' | 'timed_out' | 'out_of_memory' | 'crashed' | 'load_error';
 

@@ -6,17 +6,17 @@ import * as path from 'path';
 import { Comparison, compareValues, formatMismatch, mismatchStatus } from './compare';
 import { ExpectedBundle, ExpectedCase, ExpectedItem, evaluated, expectedFor } from './expected';
 import type { OpDef } from './ops';
-import { outputFigure } from './figures';
-import { Budget, callBudget, loadBudget, SlowFunctions, SubmissionBudgets } from './budgets';
+import { outputFigure } from '../../emit/figures';
+import { Budget, callBudget, loadBudget, SlowFunctions, SubmissionBudgets } from '../host/budgets';
 import { GradcheckResult, gradcheck } from './gradcheck';
 import { rootCauses } from './rootcause';
-import { CallFailure, StudentProcess, formatSeconds } from './host';
+import { CallFailure, StudentProcess, formatSeconds } from '../host/student-process';
 import { Lab, loadLab, selectLabs } from './labs';
-import { buildModules, directoryTree, overlay, SourceTree, submissionFiles } from './modules';
+import { buildModules, directoryTree, overlay, SourceTree, submissionFiles } from '../host/modules';
 import { CaseResult, ItemResult, LabResult, Results, RESULTS_FORMAT, RESULTS_VERSION, Status, roundScore, sumScores } from './results';
 import type { Item } from './rubric';
-import { resolveSandbox, SandboxMode, SandboxRequest } from './sandbox';
-import { typeErrors } from './typecheck';
+import { resolveSandbox, SandboxMode, SandboxRequest } from '../host/sandbox';
+import { typeErrors } from '../host/typecheck';
 import { Value, Values, hasContinuous, isTensor, valueDigest } from './values';
 
 export interface GradeLabOptions {

@@ -10,7 +10,7 @@
  *   comparing v^T J u (v = upstream) from differences with the analytic sum(grad * u).
  * The forward runs elsewhere (the student process); this module only plans and checks.
  */
-import { Rng } from '../../labs/common/rng';
+import { Rng } from '../../../labs/common/rng';
 import { formatNumber } from './compare';
 import { Value, Values, isFloatTensor, isTensor, unravel } from './values';
 

@@ -5,7 +5,7 @@
  * from the same seed, so every run grades on the same numbers.
  */
 import { z } from 'zod';
-import { Rng } from '../../labs/common/rng';
+import { Rng } from '../../../labs/common/rng';
 import type { Dim, InputSpec, OpDef } from './ops';
 import type { CaseSpec, Params } from './rubric';
 import { SpecDocument, SpecError } from './spec-files';

@@ -4,7 +4,7 @@
  * colour scale. Pure functions of the numbers.
  */
 import { forXml } from './text';
-import { TensorValue, Value, isTensor } from './values';
+import { TensorValue, Value, isTensor } from '../engine/core/values';
 
 export interface HeatmapPanel {
   title: string;

@@ -1,67 +1,21 @@
 /**
- * What a lab's items expect: for every item and case, the inputs, the upstream gradient, the
- * reference's outputs and gradients, and each named mutant's answer (for diagnoses). It is
- * computed once by running the reference and the mutants (trusted code, in their own
- * processes) and cached on disk, keyed by the content of everything it depends on. A student
- * release ships it precomputed (visible items only) instead of the reference.
+ * Computing expected values (see core/expected.ts for what they are): the reference and each
+ * mutant run on every case, in their own processes (trusted code), cached on disk under a key
+ * built from everything that feeds them. Authoring code: a student release ships the values.
  */
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { ConcreteCase, concreteCase, drawUpstream } from '../core/cases';
+import { EXPECTED_FORMAT, EXPECTED_VERSION, ExpectedBundle, ExpectedCase, evaluated, readExpected, writeExpected } from '../core/expected';
+import { filesUnder } from '../core/files';
+import type { Lab } from '../core/labs';
+import type { Mutant } from '../core/mutants';
+import { SpecError } from '../core/spec-files';
+import type { Item } from '../core/rubric';
+import { buildModules, directoryTree, mapTree, mountedTree, overlay, SourceTree } from '../host/modules';
+import { StudentProcess } from '../host/student-process';
 import { directCalls, exercised } from './callgraph';
-import { ConcreteCase, concreteCase, drawUpstream } from './cases';
-import { InputError } from './errors';
-import { filesUnder } from './files';
-import { StudentProcess } from './host';
-import type { Lab } from './labs';
-import { applyMutant, Mutant } from './mutants';
-import { buildModules, directoryTree, mapTree, mountedTree, overlay, SourceTree } from './modules';
-import type { OpDef } from './ops';
-import type { Item, Params } from './rubric';
-import { Values, fromJson, toJson } from './values';
-
-export const EXPECTED_FORMAT = 'gradecheck/expected';
-const EXPECTED_VERSION = 2;
-
-export interface MutantAnswer {
-  /** The mutant's value for the item's check (outputs or gradients), when it ran. */
-  value?: Values;
-  failure?: string;
-}
-
-export interface ExpectedCase {
-  label: string;
-  seed: number;
-  inputs: Values;
-  params: Params;
-  /** Reference outputs. */
-  outputs: Values;
-  /** Backward checks: the upstream gradient and the reference's gradients. */
-  upstream?: Values;
-  grads?: Values;
-  mutants: Record<string, MutantAnswer>;
-  /** How long the reference took on this case, in ms: the item's check, and its forward. */
-  ms?: number;
-  forward_ms?: number;
-}
-
-export interface ExpectedItem {
-  cases: ExpectedCase[];
-  /** The diagnoses of the mutants this item names, and the items each mutant changes. */
-  diagnoses: Record<string, { title: string; diagnosis: string; loses?: string[] }>;
-  /** The lab functions the item runs: its op's `uses` and what they call in the reference. */
-  exercises?: string[];
-}
-
-export interface ExpectedBundle {
-  format: typeof EXPECTED_FORMAT;
-  version: number;
-  lab: string;
-  key: string;
-  /** How long the reference took to start and load, in ms. */
-  load_ms?: number;
-  items: Record<string, ExpectedItem>;
-}
 
 /** The reference, seen where students' files are: reference/<lab>/ over labs/. */
 export function referenceTree(root: string, lab: string): SourceTree {
@@ -86,7 +40,7 @@ export const EXPECTED_ENGINE_VERSION = 2;
  * among them: editing those must not invalidate every cache (and make `batch --resume`
  * regrade a class).
  */
-const ENGINE_FILES = ['cases.ts', 'values.ts', 'mutants.ts', 'expected.ts', 'callgraph.ts', 'rubric.ts', 'labs.ts', 'host/child.cjs'].map((f) => `graders/engine/${f}`);
+const ENGINE_FILES = ['core/cases.ts', 'core/values.ts', 'core/mutants.ts', 'core/expected.ts', 'core/rubric.ts', 'core/labs.ts', 'authoring/expected-values.ts', 'authoring/callgraph.ts', 'host/child.cjs'].map((f) => `graders/engine/${f}`);
 
 /** What the expected values of a lab are computed from, as repository-relative files. */
 export function expectedInputs(root: string, lab: string): string[] {
@@ -122,14 +76,6 @@ export function startTrusted(root: string, lab: Lab, tree: SourceTree = referenc
 
 function fail(lab: string, who: string, item: Item, c: ConcreteCase, message: string): never {
   throw new Error(`${who} fails on ${lab} item ${item.id}, case "${c.label}": ${message}`);
-}
-
-/**
- * A forward answer with what the op's grader-side `evaluate` computes from it joined in (see
- * ops.ts); the answer itself when the op has none. Throws what `evaluate` throws.
- */
-export function evaluated(op: OpDef, value: Values, inputs: Values, params: Params): Values {
-  return op.evaluate ? { ...value, ...(op.evaluate(value, inputs, params) as Values) } : value;
 }
 
 /** Runs the reference (and the mutants) on every case of the given items. */
@@ -189,38 +135,24 @@ export async function computeExpected(root: string, lab: Lab, items: Item[] = la
   return bundle;
 }
 
-// ----- files ------------------------------------------------------------------------------------
 
-export function writeExpected(file: string, bundle: ExpectedBundle): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify(toJson(bundle as unknown as Values)));
-  fs.renameSync(tmp, file);
-}
-
-export function readExpected(file: string): ExpectedBundle {
-  const bundle = fromJson(JSON.parse(fs.readFileSync(file, 'utf8'))) as unknown as ExpectedBundle;
-  if (bundle.format !== EXPECTED_FORMAT || bundle.version !== EXPECTED_VERSION) throw new Error(`${file} is not a gradecheck expected-values file of version ${EXPECTED_VERSION}`);
-  return bundle;
-}
-
-/** Where a shipped (release) bundle lives. */
-export function shippedExpectedPath(root: string, lab: string): string {
-  return path.join(root, 'graders', 'expected', `${lab}.json`);
+/** The patched file text; throws when a `find` is missing or ambiguous (the reference moved on). */
+export function applyMutant(m: Mutant, original: string): string {
+  let text = original;
+  m.patch.forEach((p, i) => {
+    const first = text.indexOf(p.find);
+    if (first < 0 || text.indexOf(p.find, first + 1) >= 0) {
+      throw new SpecError([{ file: m.source, path: `patch[${i}].find`, message: `${first < 0 ? 'not found' : 'found more than once'} in ${m.file}: ${JSON.stringify(p.find)}` }]);
+    }
+    text = text.slice(0, first) + p.replace + text.slice(first + p.find.length);
+  });
+  return text;
 }
 
 const memory = new Map<string, Promise<ExpectedBundle>>();
 
-/**
- * The expected values for a lab: computed from reference/ when the harness has it (cached in
- * node_modules/.cache/gradecheck), else the shipped file of a student release.
- */
-export function expectedFor(root: string, lab: Lab): Promise<ExpectedBundle> {
-  if (!fs.existsSync(path.join(root, 'reference', lab.name))) {
-    const shipped = shippedExpectedPath(root, lab.name);
-    if (!fs.existsSync(shipped)) return Promise.reject(new InputError('no_expected', `no reference/${lab.name} and no ${path.relative(root, shipped)}: nothing to grade against`));
-    return Promise.resolve(readExpected(shipped));
-  }
+/** The expected values computed from reference/, cached in node_modules/.cache/gradecheck. */
+export function cachedExpected(root: string, lab: Lab): Promise<ExpectedBundle> {
   const key = expectedKey(root, lab.name);
   const memoKey = `${root}\0${lab.name}\0${key}`;
   let p = memory.get(memoKey);

@@ -5,7 +5,7 @@
  * its time budget, the item knows before it runs it.
  */
 import type * as TS from 'typescript';
-import { typescript } from './modules';
+import { typescript } from '../host/modules';
 
 /**
  * For each exported function of the files, the other exported functions it calls directly or

@@ -10,7 +10,7 @@ const crypto = require('crypto');
 const Module = require('module');
 
 if (!Module._extensions['.ts']) {
-  const cacheDir = path.join(__dirname, '..', 'node_modules', '.cache', 'gradecheck', 'tsc');
+  const cacheDir = path.join(__dirname, '..', '..', '..', 'node_modules', '.cache', 'gradecheck', 'tsc');
   let ts;
   Module._extensions['.ts'] = function compileTs(module, filename) {
     const source = fs.readFileSync(filename, 'utf8');

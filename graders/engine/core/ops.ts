@@ -9,7 +9,7 @@
  * only (`import type`). Inputs arrive as plain data: tensors are {shape, data: Float64Array}
  * (Int32Array for ids and targets, Uint8Array for masks), which is the labs' Tensor type.
  */
-import type { Rng } from '../../labs/common/rng';
+import type { Rng } from '../../../labs/common/rng';
 import type { Params } from './rubric';
 import type { Values } from './values';
 

@@ -10,16 +10,16 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { expectedFor } from './expected';
-import { LabSession, submissionTree } from './grade';
-import { loadLab } from './labs';
-import { formatTable } from './report';
-import { RESULTS_FORMAT, RESULTS_VERSION, ItemResult } from './results';
-import { resolveSandbox, SandboxRequest } from './sandbox';
-import { forTerminal } from './text';
-import { readReleaseManifest } from '../release/manifest';
+import { expectedFor } from '../core/expected';
+import { LabSession, submissionTree } from '../core/grade';
+import { loadLab } from '../core/labs';
+import { formatTable } from '../../emit/score-table';
+import { RESULTS_FORMAT, RESULTS_VERSION, ItemResult } from '../core/results';
+import { resolveSandbox, SandboxRequest } from '../host/sandbox';
+import { forTerminal } from '../../emit/text';
+import { readReleaseManifest } from '../../release/manifest';
 
-const HARNESS_ROOT = path.resolve(__dirname, '..', '..');
+const HARNESS_ROOT = path.resolve(__dirname, '..', '..', '..');
 
 /** Jest prints the message in the student's terminal (and CI log): it quotes what their code threw. */
 class ItemFailed extends Error {

@@ -3,7 +3,7 @@
  * (`fixtures/mutants/<lab>/<id>.yaml`). A mutant serves twice: grader validation grades it
  * as a submission and checks that it loses points on exactly the items it names, and when a
  * student's output matches a mutant's rather than the reference's, the feedback gives the
- * mutant's diagnosis.
+ * mutant's diagnosis. This is the format; authoring/expected-values.ts applies and runs them.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -44,17 +44,4 @@ export function loadMutants(dir: string, displayDir: string): Record<string, Mut
   }
   if (issues.length) throw new SpecError(issues);
   return out;
-}
-
-/** The patched file text; throws when a `find` is missing or ambiguous (the reference moved on). */
-export function applyMutant(m: Mutant, original: string): string {
-  let text = original;
-  m.patch.forEach((p, i) => {
-    const first = text.indexOf(p.find);
-    if (first < 0 || text.indexOf(p.find, first + 1) >= 0) {
-      throw new SpecError([{ file: m.source, path: `patch[${i}].find`, message: `${first < 0 ? 'not found' : 'found more than once'} in ${m.file}: ${JSON.stringify(p.find)}` }]);
-    }
-    text = text.slice(0, first) + p.replace + text.slice(first + p.find.length);
-  });
-  return text;
 }

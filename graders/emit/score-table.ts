@@ -10,9 +10,9 @@
  * Items still the stub are one line ("12 items not implemented yet; start with ..."), and a lab
  * that does not load shows its problem once per file, not once per item.
  */
-import type { ItemResult, LabResult, Results } from './results';
+import type { ItemResult, LabResult, Results } from '../engine/core/results';
 import { forMarkdown, forMarkdownCell, forMarkdownCode, forTerminal, forWorkflowLog } from './text';
-import { LabTotals, Totals, View, formatPoints, formatTotal, isShown, labTotals, omissions, totals } from './totals';
+import { LabTotals, Totals, View, formatPoints, formatTotal, isShown, labTotals, omissions, totals } from '../engine/core/totals';
 
 export { formatPoints, isShown };
 export type { View };

@@ -12,14 +12,14 @@ import { ChildProcess, SpawnOptions, fork, spawn, spawnSync } from 'child_proces
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { InputError } from './errors';
+import { InputError } from '../core/errors';
 
 export const SANDBOX_MODES = ['auto', 'bwrap', 'permission', 'none'] as const;
 export type SandboxRequest = (typeof SANDBOX_MODES)[number];
 export type SandboxMode = Exclude<SandboxRequest, 'auto'>;
 
 /** The student process's entry script; the only file it may read. */
-export const CHILD_SCRIPT = path.join(__dirname, 'host', 'child.cjs');
+export const CHILD_SCRIPT = path.join(__dirname, 'child.cjs');
 const SANDBOX_SCRIPT = '/gradecheck-host/child.cjs';
 
 /**

@@ -12,9 +12,9 @@
  */
 const fs = require('fs');
 const path = require('path');
-require('../../scripts/register.cjs');
-const { feedbackFiles, formatTable } = require('./report.ts');
-const { ResultsSchema, sumScores } = require('./results.ts');
+require('../host/register.cjs');
+const { feedbackFiles, formatTable } = require('../../emit/score-table.ts');
+const { ResultsSchema, sumScores } = require('../core/results.ts');
 
 const labOf = (file) => path.basename(file).replace(/\.test\.ts$/, '');
 

@@ -7,10 +7,10 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Tolerance, compareValues, formatMismatch, measureErrors } from './compare';
-import { startTrusted } from './expected';
-import { loadLab } from './labs';
-import { Values, fromJson } from './values';
+import { Tolerance, compareValues, formatMismatch, measureErrors } from '../core/compare';
+import { startTrusted } from './expected-values';
+import { loadLab } from '../core/labs';
+import { Values, fromJson } from '../core/values';
 
 export const ORACLE_TOLERANCE: Tolerance = { rtol: 1e-9, atol: 1e-12 };
 

@@ -6,7 +6,7 @@
  * again get a short budget, and say why. The rubric's item `timeout` stays the most any item
  * may take.
  */
-import { formatSeconds } from './host';
+import { formatSeconds } from './student-process';
 
 export const BUDGET = {
   /** A call: this many times the reference's time on the case ... */
