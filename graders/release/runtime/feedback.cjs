@@ -6,19 +6,12 @@
  * with the figures it links to (the attention lab's heat maps, for example). Other options
  * (-t) go to Jest. The exit code is npm test's.
  */
-const fs = require('fs');
 const path = require('path');
 const { spawnSync } = require('child_process');
+const { root, labsAsked, jestArgs } = require('./release-labs.cjs');
 
-const root = path.resolve(__dirname, '..', '..', '..');
-const all = fs
-  .readdirSync(path.join(root, 'rubrics'))
-  .filter((f) => f.endsWith('.yaml'))
-  .map((f) => f.slice(0, -'.yaml'.length))
-  .sort();
-
-const labs = [];
-const jestArgs = [];
+const asked = [];
+const passed = [];
 let out = path.join(root, 'feedback');
 const args = process.argv.slice(2);
 for (let i = 0; i < args.length; i++) {
@@ -30,19 +23,12 @@ for (let i = 0; i < args.length; i++) {
     }
     out = path.resolve(args[++i]);
   } else if (a.startsWith('-')) {
-    jestArgs.push(a);
-    if ((a === '-t' || a === '--testNamePattern') && args[i + 1] !== undefined) jestArgs.push(args[++i]);
-  } else labs.push(a);
-}
-const unknown = labs.filter((l) => !all.includes(l));
-if (unknown.length) {
-  process.stderr.write(`feedback: no lab ${unknown.join(', ')} (labs: ${all.join(', ')})\n`);
-  process.exit(2);
+    passed.push(a);
+    if ((a === '-t' || a === '--testNamePattern') && args[i + 1] !== undefined) passed.push(args[++i]);
+  } else asked.push(a);
 }
 
-const jest = require.resolve('jest/bin/jest', { paths: [root] });
-const patterns = labs.map((l) => `graders/${l}\\.test\\.ts$`);
-const r = spawnSync(process.execPath, [jest, '-c', path.join(root, 'jest.config.js'), ...patterns, ...jestArgs], {
+const r = spawnSync(process.execPath, jestArgs(labsAsked('feedback', asked), passed), {
   cwd: root,
   stdio: 'inherit',
   env: { ...process.env, GRADECHECK_FEEDBACK: out },

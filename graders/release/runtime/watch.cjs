@@ -9,20 +9,9 @@ const fs = require('fs');
 const path = require('path');
 const { spawn } = require('child_process');
 
-const root = path.resolve(__dirname, '..', '..', '..');
-const all = fs
-  .readdirSync(path.join(root, 'rubrics'))
-  .filter((f) => f.endsWith('.yaml'))
-  .map((f) => f.slice(0, -'.yaml'.length))
-  .sort();
-const asked = process.argv.slice(2);
-const unknown = asked.filter((l) => !all.includes(l));
-if (unknown.length) {
-  process.stderr.write(`watch: no lab ${unknown.join(', ')} (labs: ${all.join(', ')})\n`);
-  process.exit(2);
-}
-const labs = asked.length ? asked : all;
-const jest = require.resolve('jest/bin/jest', { paths: [root] });
+const { root, labsAsked, jestArgs } = require('./release-labs.cjs');
+
+const labs = labsAsked('watch', process.argv.slice(2));
 
 let running = false;
 let pending = new Set(labs);
@@ -33,8 +22,7 @@ function grade() {
   const batch = [...pending].sort();
   pending = new Set();
   running = true;
-  const patterns = batch.map((l) => `graders/${l}\\.test\\.ts$`);
-  const child = spawn(process.execPath, [jest, '-c', path.join(root, 'jest.config.js'), ...patterns], { cwd: root, stdio: 'inherit' });
+  const child = spawn(process.execPath, jestArgs(batch), { cwd: root, stdio: 'inherit' });
   child.on('exit', () => {
     running = false;
     if (pending.size) grade();
