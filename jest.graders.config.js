@@ -14,6 +14,12 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/graders'],
   testMatch: ['<rootDir>/graders/*.test.ts'],
+  // The labs the run selects are graded once, before the grader files run, which then only report.
+  testSequencer: '<rootDir>/graders/engine/jest/sequencer.cjs',
+  globalSetup: '<rootDir>/graders/engine/jest/global-setup.cjs',
+  globalTeardown: '<rootDir>/graders/engine/jest/global-teardown.cjs',
+  // The grader files then only report: Jest's own process runs them faster than workers it would start.
+  maxWorkers: 1,
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json' }] },
   reporters: ['default', '<rootDir>/graders/engine/jest/reporter.cjs'],
 };

@@ -17,8 +17,15 @@
  * - rnn_unroll, lstm_unroll, gru_unroll: the student's sequence forward minus the student's own
  *   step function applied step by step (zero when the sequence forward unrolls the step right,
  *   whatever the step computes), so a step bug is not charged again on the sequence forward.
- * - next_step: trains on a seeded power-consumption series; returns the test loss after
- *   training (final_loss) and the training loss of every step (losses).
+ * - next_step: trains on the training part of a power-consumption series (the first length -
+ *   heldout values; graders/rnn.inputs.ts draws it and keeps the rest); returns the training
+ *   loss of every step (losses) and the trained weights (params.W_ih, ...). The grader computes
+ *   the test loss of those weights (final_loss) with its own forward, on the held-out values.
+ * - next_step_steps: the training procedure step by step: the same run stopped after 0, 1, ...
+ *   `steps` steps; returns the initial weights (initial.W_ih, ...), each step's loss (losses)
+ *   and gradient norm before clipping (grad_norms), and what each step did to each weight
+ *   (update.W_ih: [steps, ...shape]). The grader adds step_norm: the norm of each step's update
+ *   over all six weights, divided by lr (the norm of the gradient applied, after clipping).
  * - rnn_stacked_unroll, gru_stacked_unroll, lstm_stacked_unroll: the student's stacked forward
  *   minus the student's own sequence forward run layer by layer (zero when the stack is wired
  *   right, whatever the layers compute), so a layer bug is not charged again on the stack.
@@ -30,10 +37,11 @@
  *   with the reference's (which is the label: test/labs/rnn.test.ts checks it), so the item's
  *   proportional score is the held-out accuracy, computed on the grader's side.
  *
- * A backward's `params.grads` (a list of input names) keeps only those gradients, so an item
- * can grade the inputs' gradients and the weights' gradients separately.
+ * A backward returns every gradient; a rubric item's `grads` says which it compares, so the
+ * inputs' gradients and the weights' gradients are graded separately.
  *
- * This file runs inside the student process too: no runtime imports.
+ * This file runs inside the student process: no runtime imports. What runs in the grader only
+ * (drawing a case's inputs, the test loss and the held-out series) is in graders/rnn.inputs.ts.
  */
 import type { Rng } from '../labs/common/rng';
 import type { IntTensor, Tensor } from '../labs/common/tensor';
@@ -44,11 +52,12 @@ import type * as Rnn from '../labs/rnn/rnn';
 import type * as Seq2Vec from '../labs/rnn/seq2vec';
 import type * as Stacked from '../labs/rnn/stacked';
 import type * as Train from '../labs/rnn/train';
-import type { InputSpec, Ops } from './engine/core/ops';
+import { expectShape, expectTensor, minus, sameShape, scalarOf, seededRng, zeros } from './engine/kit';
+import type { InputSpec, Ops } from './engine/kit';
 
 type Lab = typeof Rnn & typeof Lstm & typeof Gru & typeof Clip & typeof Train & typeof Stacked & typeof Seq2Vec;
 type Inputs = Record<string, Tensor>;
-type Params = { upstream_on?: 'all' | 'last'; grads?: string[] } & Record<string, unknown>;
+type Params = { upstream_on?: 'all' | 'last' } & Record<string, unknown>;
 
 // ----- inputs ------------------------------------------------------------------------------------
 
@@ -75,32 +84,12 @@ function paramsOf(i: Inputs) {
   return { W_ih: i.W_ih, W_hh: i.W_hh, b_ih: i.b_ih, b_hh: i.b_hh };
 }
 
-// ----- time steps (this file may import nothing, so it has its own) --------------------------------
-
-function zerosOf(shape: number[]): Tensor {
-  return { shape, data: new Float64Array(shape.reduce((a, b) => a * b, 1)) };
-}
-
-function sameShape(t: Tensor | undefined, shape: number[]): boolean {
-  return t !== undefined && t.shape !== undefined && t.shape.length === shape.length && shape.every((d, k) => t.shape[k] === d);
-}
-
-/** Throws a readable error unless `t` has the expected shape. */
-function expectShape(t: Tensor | undefined, shape: number[], what: string): Tensor {
-  if (!sameShape(t, shape)) throw new Error(`${what} should have shape [${shape.join(', ')}], got ${t?.shape ? `[${t.shape.join(', ')}]` : String(t)}`);
-  return t!;
-}
-
-/** Throws a readable error unless `t` is a tensor (of any shape). */
-function expectTensor(t: Tensor | undefined, what: string): Tensor {
-  if (!t || !Array.isArray(t.shape) || !t.data) throw new Error(`${what} should be a tensor, got ${String(t)}`);
-  return t;
-}
+// ----- time steps ----------------------------------------------------------------------------------
 
 /** x[:, t, :] of x: [N, T, D]. */
 function timeStep(x: Tensor, t: number): Tensor {
   const [N, T, D] = x.shape;
-  const out = zerosOf([N, D]);
+  const out = zeros([N, D]);
   for (let n = 0; n < N; n++) for (let d = 0; d < D; d++) out.data[n * D + d] = x.data[(n * T + t) * D + d];
   return out;
 }
@@ -114,7 +103,7 @@ function setTimeStep(out: Tensor, t: number, v: Tensor): void {
 /** dhs: [N, T, H] for a backward: the upstream on every state, or on the last one only. */
 function upstreamOnStates(p: Params, up: Record<string, Tensor>, N: number, T: number, H: number): Tensor {
   if (p.upstream_on !== 'last') return up.hs;
-  const dhs = zerosOf([N, T, H]);
+  const dhs = zeros([N, T, H]);
   setTimeStep(dhs, T - 1, up.hT);
   return dhs;
 }
@@ -124,17 +113,8 @@ function statesOut(p: Params, hs: Tensor): Record<string, Tensor> {
   return p.upstream_on === 'last' ? { hT: timeStep(hs, hs.shape[1] - 1) } : { hs };
 }
 
-/** The gradients named in params.grads, or all of them. */
-function selected(p: Params, grads: Record<string, Tensor>): Record<string, Tensor> {
-  return p.grads ? Object.fromEntries(p.grads.map((k) => [k, grads[k]])) : grads;
-}
-
 function weightGrads(g: { dW_ih: Tensor; dW_hh: Tensor; db_ih: Tensor; db_hh: Tensor }) {
   return { W_ih: g.dW_ih, W_hh: g.dW_hh, b_ih: g.db_ih, b_hh: g.db_hh };
-}
-
-function minus(a: Tensor, b: Tensor): Tensor {
-  return { shape: a.shape, data: a.data.map((v, i) => v - b.data[i]) };
 }
 
 // ----- the unroll checks ----------------------------------------------------------------------------
@@ -154,7 +134,7 @@ function unrollGap(
   const [N, T] = x.shape;
   const H = h0.shape[1];
   expectShape(sequence.hs, [N, T, H], `hs from ${names.sequence}`);
-  const stepwise = zerosOf([N, T, H]);
+  const stepwise = zeros([N, T, H]);
   let h = h0;
   let c = c0;
   for (let t = 0; t < T; t++) {
@@ -168,27 +148,6 @@ function unrollGap(
   return gap;
 }
 
-// ----- the sequence task ------------------------------------------------------------------------------
-
-/**
- * A synthetic hourly power consumption: a morning and an evening peak every 24 hours, lower
- * weekends, and slowly varying AR(1) noise; normalised to mean 0 and standard deviation 1.
- */
-export function powerConsumption(rng: Rng, length: number): { shape: number[]; data: Float64Array } {
-  const raw = new Float64Array(length);
-  let noise = 0;
-  for (let t = 0; t < length; t++) {
-    const hour = t % 24;
-    const weekend = Math.floor(t / 24) % 7 >= 5;
-    const daily = 0.3 + 0.6 * Math.exp(-((hour - 8) ** 2) / 8) + Math.exp(-((hour - 19) ** 2) / 6);
-    noise = 0.5 * noise + 0.05 * rng.normal();
-    raw[t] = (weekend ? 0.75 : 1) * daily + noise;
-  }
-  const mean = raw.reduce((a, b) => a + b, 0) / length;
-  const std = Math.sqrt(raw.reduce((a, b) => a + (b - mean) ** 2, 0) / length);
-  return { shape: [length], data: raw.map((v) => (v - mean) / std) };
-}
-
 // ----- stacked layers -------------------------------------------------------------------------------
 
 /** Layer l of s: [L, N, H]. */
@@ -200,26 +159,9 @@ function layerOf(s: Tensor, l: number): Tensor {
 /** [N, H] tensors, layer 0 first, as [L, N, H]. */
 function stackLayers(states: Tensor[]): Tensor {
   const [N, H] = states[0].shape;
-  const out = zerosOf([states.length, N, H]);
+  const out = zeros([states.length, N, H]);
   states.forEach((s, l) => out.data.set(s.data, l * N * H));
   return out;
-}
-
-/** L layers' weights with G gate blocks, as inputs W_ih_l0, W_hh_l0, ...; layer 0 reads D features, the others H. */
-function drawStacked(G: number, cell: boolean) {
-  return (rng: Rng, p: Params) => {
-    const [N, T, D, H, L] = ['N', 'T', 'D', 'H', 'L'].map((k) => Number(p[k]));
-    const normal = (shape: number[], std: number) => ({ shape, data: rng.normals(shape.reduce((a, b) => a * b, 1), std) });
-    const inputs: Record<string, { shape: number[]; data: Float64Array }> = { x: normal([N, T, D], 1), h0: normal([L, N, H], 0.5) };
-    if (cell) inputs.c0 = normal([L, N, H], 0.5);
-    for (let l = 0; l < L; l++) {
-      inputs[`W_ih_l${l}`] = normal([G * H, l === 0 ? D : H], 0.5);
-      inputs[`W_hh_l${l}`] = normal([G * H, H], 0.5);
-      inputs[`b_ih_l${l}`] = normal([G * H], 0.5);
-      inputs[`b_hh_l${l}`] = normal([G * H], 0.5);
-    }
-    return inputs;
-  };
 }
 
 /** The layers' weights of a stacked case, layer 0 first (as many as there are W_ih_l{l} inputs). */
@@ -274,13 +216,6 @@ function depthGap(
 
 // ----- sequence to vector -----------------------------------------------------------------------------
 
-function scalarOf(v: unknown): number {
-  if (typeof v === 'number') return v;
-  const t = v as Tensor | undefined;
-  if (t && t.data && t.data.length === 1) return t.data[0];
-  throw new Error(`expected a number, got ${JSON.stringify(v)}`);
-}
-
 function seq2vecParamsOf(i: Inputs): Seq2Vec.Seq2VecParams {
   return { W_ih: i.W_ih, W_hh: i.W_hh, b_ih: i.b_ih, b_hh: i.b_hh, W_fc: i.W_fc, b_fc: i.b_fc };
 }
@@ -293,7 +228,7 @@ function seq2vecParamsOf(i: Inputs): Seq2Vec.Seq2VecParams {
  * Draws, per sequence: the label (int(2)), the spike's step (int(T)), then each step's value.
  */
 export function spikeSequences(rng: Pick<Rng, 'uniform' | 'int'>, count: number, T: number): { x: Tensor; labels: IntTensor } {
-  const x = zerosOf([count, T, 1]);
+  const x = zeros([count, T, 1]);
   const labels: IntTensor = { shape: [count], data: new Int32Array(count) };
   for (let n = 0; n < count; n++) {
     const y = rng.int(2);
@@ -302,18 +237,6 @@ export function spikeSequences(rng: Pick<Rng, 'uniform' | 'int'>, count: number,
     labels.data[n] = y;
   }
   return { x, labels };
-}
-
-/** The labs' Rng (mulberry32), for drawing the training set inside the student process, where this file can import nothing. */
-function seededRng(seed: number): Pick<Rng, 'uniform' | 'int'> {
-  let state = seed >>> 0;
-  const uniform = () => {
-    let t = (state = (state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { uniform, int: (n: number) => Math.floor(uniform() * n) };
 }
 
 /** The sequence task's params: the training set (data_seed, train sequences of T steps) and the Seq2VecOptions. */
@@ -354,6 +277,33 @@ function train(lab: Lab, p: TaskParams): Seq2Vec.Seq2VecParams {
   return w;
 }
 
+// ----- next-step prediction ------------------------------------------------------------------------
+
+/** A next-step case's params: the series (data_seed, length, the last `heldout` values held out) and the NextStepOptions. */
+export type NextStepCase = Train.NextStepOptions & { data_seed: number; length: number; heldout: number };
+
+export const NEXT_STEP_WEIGHTS = ['W_ih', 'W_hh', 'b_ih', 'b_hh', 'W_out', 'b_out'] as const;
+export type NextStepWeights = Record<(typeof NEXT_STEP_WEIGHTS)[number], Tensor>;
+
+export function nextStepShapes(p: Pick<NextStepCase, 'cell' | 'hidden'>): Record<keyof NextStepWeights, number[]> {
+  const H = p.hidden;
+  const GH = (p.cell === 'lstm' ? 4 : 1) * H;
+  return { W_ih: [GH, 1], W_hh: [GH, H], b_ih: [GH], b_hh: [GH], W_out: [1, H], b_out: [1] };
+}
+
+/** The student's trainNextStep on the training series, `steps` steps, its weights checked against their shapes and copied. */
+function runNextStep(lab: Lab, series: Tensor, p: NextStepCase, steps: number): { losses: number[]; gradNorms: number[]; params: NextStepWeights } {
+  const options: Train.NextStepOptions = { cell: p.cell, hidden: p.hidden, window: p.window, batch: p.batch, steps, lr: p.lr, maxNorm: p.maxNorm, seed: p.seed };
+  const r = lab.trainNextStep(series, options);
+  const shapes = nextStepShapes(p);
+  const params = {} as NextStepWeights;
+  for (const k of NEXT_STEP_WEIGHTS) {
+    const t = expectShape(r?.params?.[k], shapes[k], `params.${k} from trainNextStep (steps: ${steps})`);
+    params[k] = { shape: [...t.shape], data: Float64Array.from(t.data) };
+  }
+  return { losses: Array.from(r.losses ?? []), gradNorms: Array.from(r.gradNorms ?? []), params };
+}
+
 // ----- ops ------------------------------------------------------------------------------------------
 
 export const ops: Ops<Lab> = {
@@ -363,7 +313,7 @@ export const ops: Ops<Lab> = {
     forward: (lab, i: Inputs) => ({ h_next: lab.rnnStepForward(i.x, i.h, paramsOf(i)).hNext }),
     backward: (lab, i: Inputs, p: Params, up) => {
       const g = lab.rnnStepBackward(up.h_next, lab.rnnStepForward(i.x, i.h, paramsOf(i)).cache);
-      return selected(p, { x: g.dx, h: g.dh, ...weightGrads(g) });
+      return { x: g.dx, h: g.dh, ...weightGrads(g) };
     },
   },
   lstm_step: {
@@ -375,7 +325,7 @@ export const ops: Ops<Lab> = {
     },
     backward: (lab, i: Inputs, p: Params, up) => {
       const g = lab.lstmStepBackward(up.h_next, up.c_next, lab.lstmStepForward(i.x, i.h, i.c, paramsOf(i)).cache);
-      return selected(p, { x: g.dx, h: g.dh, c: g.dc, ...weightGrads(g) });
+      return { x: g.dx, h: g.dh, c: g.dc, ...weightGrads(g) };
     },
   },
   gru_step: {
@@ -384,7 +334,7 @@ export const ops: Ops<Lab> = {
     forward: (lab, i: Inputs) => ({ h_next: lab.gruStepForward(i.x, i.h, paramsOf(i)).hNext }),
     backward: (lab, i: Inputs, p: Params, up) => {
       const g = lab.gruStepBackward(up.h_next, lab.gruStepForward(i.x, i.h, paramsOf(i)).cache);
-      return selected(p, { x: g.dx, h: g.dh, ...weightGrads(g) });
+      return { x: g.dx, h: g.dh, ...weightGrads(g) };
     },
   },
 
@@ -396,7 +346,7 @@ export const ops: Ops<Lab> = {
       const [N, T] = i.x.shape;
       const dhs = upstreamOnStates(p, up, N, T, i.h0.shape[1]);
       const g = lab.rnnBackward(dhs, lab.rnnForward(i.x, i.h0, paramsOf(i)).cache);
-      return selected(p, { x: g.dx, h0: g.dh0, ...weightGrads(g) });
+      return { x: g.dx, h0: g.dh0, ...weightGrads(g) };
     },
   },
   lstm: {
@@ -410,8 +360,8 @@ export const ops: Ops<Lab> = {
       const [N, T] = i.x.shape;
       const H = i.h0.shape[1];
       const dhs = upstreamOnStates(p, up, N, T, H);
-      const g = lab.lstmBackward(dhs, up.cT ?? zerosOf([N, H]), lab.lstmForward(i.x, i.h0, i.c0, paramsOf(i)).cache);
-      return selected(p, { x: g.dx, h0: g.dh0, c0: g.dc0, ...weightGrads(g) });
+      const g = lab.lstmBackward(dhs, up.cT ?? zeros([N, H]), lab.lstmForward(i.x, i.h0, i.c0, paramsOf(i)).cache);
+      return { x: g.dx, h0: g.dh0, c0: g.dc0, ...weightGrads(g) };
     },
   },
   gru: {
@@ -422,7 +372,7 @@ export const ops: Ops<Lab> = {
       const [N, T] = i.x.shape;
       const dhs = upstreamOnStates(p, up, N, T, i.h0.shape[1]);
       const g = lab.gruBackward(dhs, lab.gruForward(i.x, i.h0, paramsOf(i)).cache);
-      return selected(p, { x: g.dx, h0: g.dh0, ...weightGrads(g) });
+      return { x: g.dx, h0: g.dh0, ...weightGrads(g) };
     },
   },
 
@@ -465,64 +415,68 @@ export const ops: Ops<Lab> = {
 
   next_step: {
     uses: { forward: ['trainNextStep'] },
-    generate: (rng, p) => ({ series: powerConsumption(rng, Number(p.length)) }),
-    forward: (lab, i: Inputs, p: Train.NextStepOptions & { length: number }) => {
-      const r = lab.trainNextStep(i.series, {
-        cell: p.cell,
-        hidden: p.hidden,
-        window: p.window,
-        batch: p.batch,
-        steps: p.steps,
-        lr: p.lr,
-        maxNorm: p.maxNorm,
-        testLength: p.testLength,
-        seed: p.seed,
-      });
-      // losses are for the handout's table (scripts/labs/rnn-task.ts); items bound final_loss only
-      return { final_loss: r.testLoss, losses: { shape: [r.losses?.length ?? 0], data: Float64Array.from(r.losses ?? []) } };
+    forward: (lab, i: Inputs, p: NextStepCase) => {
+      const r = runNextStep(lab, i.series, p, p.steps);
+      // losses are for the handout's table (scripts/labs/rnn-task.ts); items bound final_loss
+      return { losses: { shape: [r.losses.length], data: Float64Array.from(r.losses) }, params: r.params };
+    },
+  },
+  next_step_steps: {
+    uses: { forward: ['trainNextStep'] },
+    // trainNextStep from the same seed for 0, 1, ... steps: the weights after s steps minus those
+    // after s - 1 are what step s did. One long run would show only where training ended.
+    forward: (lab, i: Inputs, p: NextStepCase) => {
+      const runs = Array.from({ length: p.steps + 1 }, (_, s) => runNextStep(lab, i.series, p, s));
+      const last = runs[p.steps];
+      const update = {} as NextStepWeights;
+      for (const k of NEXT_STEP_WEIGHTS) {
+        const size = last.params[k].data.length;
+        update[k] = { shape: [p.steps, ...last.params[k].shape], data: new Float64Array(p.steps * size) };
+        for (let s = 1; s <= p.steps; s++) {
+          for (let j = 0; j < size; j++) update[k].data[(s - 1) * size + j] = runs[s].params[k].data[j] - runs[s - 1].params[k].data[j];
+        }
+      }
+      const series = (v: number[]) => ({ shape: [v.length], data: Float64Array.from(v) });
+      return { initial: runs[0].params, losses: series(last.losses), grad_norms: series(last.gradNorms), update };
     },
   },
 
   rnn_stacked: {
     uses: { forward: ['rnnStackedForward'], backward: ['rnnStackedForward', 'rnnStackedBackward'] },
-    generate: drawStacked(1, false),
     forward: (lab, i: Inputs) => {
       const r = lab.rnnStackedForward(i.x, i.h0, layersOf(i));
       return { hs: r.hs, hT: r.hT };
     },
     backward: (lab, i: Inputs, p: Params, up) => {
       const g = lab.rnnStackedBackward(up.hs, up.hT, lab.rnnStackedForward(i.x, i.h0, layersOf(i)).cache);
-      return selected(p, { x: g.dx, h0: g.dh0, ...layerGrads(g.layers) });
+      return { x: g.dx, h0: g.dh0, ...layerGrads(g.layers) };
     },
   },
   gru_stacked: {
     uses: { forward: ['gruStackedForward'], backward: ['gruStackedForward', 'gruStackedBackward'] },
-    generate: drawStacked(3, false),
     forward: (lab, i: Inputs) => {
       const r = lab.gruStackedForward(i.x, i.h0, layersOf(i));
       return { hs: r.hs, hT: r.hT };
     },
     backward: (lab, i: Inputs, p: Params, up) => {
       const g = lab.gruStackedBackward(up.hs, up.hT, lab.gruStackedForward(i.x, i.h0, layersOf(i)).cache);
-      return selected(p, { x: g.dx, h0: g.dh0, ...layerGrads(g.layers) });
+      return { x: g.dx, h0: g.dh0, ...layerGrads(g.layers) };
     },
   },
   lstm_stacked: {
     uses: { forward: ['lstmStackedForward'], backward: ['lstmStackedForward', 'lstmStackedBackward'] },
-    generate: drawStacked(4, true),
     forward: (lab, i: Inputs) => {
       const r = lab.lstmStackedForward(i.x, i.h0, i.c0, layersOf(i));
       return { hs: r.hs, hT: r.hT, cT: r.cT };
     },
     backward: (lab, i: Inputs, p: Params, up) => {
       const g = lab.lstmStackedBackward(up.hs, up.hT, up.cT, lab.lstmStackedForward(i.x, i.h0, i.c0, layersOf(i)).cache);
-      return selected(p, { x: g.dx, h0: g.dh0, c0: g.dc0, ...layerGrads(g.layers) });
+      return { x: g.dx, h0: g.dh0, c0: g.dc0, ...layerGrads(g.layers) };
     },
   },
 
   rnn_stacked_unroll: {
     uses: { forward: ['rnnStackedForward', 'rnnForward'] },
-    generate: drawStacked(1, false),
     forward: (lab, i: Inputs) => {
       const layers = layersOf(i);
       return depthGap(i.x, i.h0, undefined, lab.rnnStackedForward(i.x, i.h0, layers), (input, h, _c, l) => lab.rnnForward(input, h, layers[l]), {
@@ -533,7 +487,6 @@ export const ops: Ops<Lab> = {
   },
   gru_stacked_unroll: {
     uses: { forward: ['gruStackedForward', 'gruForward'] },
-    generate: drawStacked(3, false),
     forward: (lab, i: Inputs) => {
       const layers = layersOf(i);
       return depthGap(i.x, i.h0, undefined, lab.gruStackedForward(i.x, i.h0, layers), (input, h, _c, l) => lab.gruForward(input, h, layers[l]), {
@@ -544,7 +497,6 @@ export const ops: Ops<Lab> = {
   },
   lstm_stacked_unroll: {
     uses: { forward: ['lstmStackedForward', 'lstmForward'] },
-    generate: drawStacked(4, true),
     forward: (lab, i: Inputs) => {
       const layers = layersOf(i);
       return depthGap(i.x, i.h0, i.c0, lab.lstmStackedForward(i.x, i.h0, i.c0, layers), (input, h, c, l) => lab.lstmForward(input, h, c!, layers[l]), {
@@ -573,19 +525,14 @@ export const ops: Ops<Lab> = {
       const f = lab.seq2vecForward(i.x, i.h0, seq2vecParamsOf(i));
       const dlogits = lab.bceBackward(scalarOf(up.loss), lab.bceForward(f.logits, i.labels).cache);
       const g = lab.seq2vecBackward(dlogits, f.cache);
-      return selected(p, { x: g.dx, h0: g.dh0, ...weightGrads(g), W_fc: g.dW_fc, b_fc: g.db_fc });
+      return { x: g.dx, h0: g.dh0, ...weightGrads(g), W_fc: g.dW_fc, b_fc: g.db_fc };
     },
   },
   seq2vec_task: {
     uses: { forward: ['trainSeq2Vec', 'seq2vecForward'] },
-    // one held-out sequence per case, from the case's seed; its label stays with the grader
-    generate: (rng, p) => {
-      const { x } = spikeSequences(rng, 1, Number(p.T));
-      return { x: { shape: [...x.shape], data: x.data } };
-    },
     forward: (lab, i: Inputs, p: TaskParams) => {
       const params = trainedClassifier(lab, p);
-      const { logits } = lab.seq2vecForward(i.x, zerosOf([1, p.hidden]), params);
+      const { logits } = lab.seq2vecForward(i.x, zeros([1, p.hidden]), params);
       const z = expectShape(logits, [1], 'logits from seq2vecForward').data[0];
       return { prediction: Number.isFinite(z) ? (z > 0 ? 1 : 0) : z };
     },

@@ -14,95 +14,43 @@ import type * as LayerNorm from '../labs/transformer/layer_norm';
 import type * as Positions from '../labs/transformer/positions';
 import type * as Sampling from '../labs/transformer/sampling';
 import type { BoolTensor, Tensor } from '../labs/common';
-import type { Rng } from '../labs/common/rng';
-import type { OpDef, Ops } from './engine/core/ops';
-import type { Params } from './engine/core/rubric';
-import type { TensorValue } from './engine/core/values';
+import { scalarOf, scaled } from './engine/kit';
+import type { CaseParams, DrawnInputs, OpCalls, Ops } from './engine/kit';
 
 type Lab = typeof LayerNorm & typeof Positions & typeof Embedding & typeof Encoder & typeof CharLm & typeof Sampling;
-type Op = OpDef<Lab>;
-/* eslint-disable @typescript-eslint/no-explicit-any */
-type Inputs = Record<string, any>;
+type Op = OpCalls<Lab>;
+type Inputs = DrawnInputs;
 
-// ----- drawing inputs ---------------------------------------------------------------------------
+// ----- sizes ----------------------------------------------------------------------------------
 
 const DEFAULTS = { N: 2, T: 4, E: 8, F: 16, V: 7, num_heads: 2, norm_first: false, causal: false, eps: 1e-5 };
 
 /** The oracle's names for some sizes. */
 const ALIASES: Partial<Record<keyof typeof DEFAULTS, string>> = { E: 'd_model', F: 'dim_feedforward', V: 'vocab' };
 
-function num(params: Params, key: keyof typeof DEFAULTS): number {
+export function num(params: CaseParams, key: keyof typeof DEFAULTS): number {
   const alias = ALIASES[key];
   return Number(params[key] ?? (alias === undefined ? undefined : params[alias]) ?? DEFAULTS[key]);
 }
 
-function flag(params: Params, key: 'norm_first' | 'causal'): boolean {
+function flag(params: CaseParams, key: 'norm_first' | 'causal'): boolean {
   return Boolean(params[key] ?? DEFAULTS[key]);
-}
-
-function normal(rng: Rng, shape: number[], std = 1, mean = 0): TensorValue {
-  const data = rng.normals(shape.reduce((a, b) => a * b, 1), std);
-  for (let i = 0; i < data.length; i++) data[i] += mean;
-  return { shape, data };
-}
-
-function ints(rng: Rng, shape: number[], high: number): TensorValue {
-  return { shape, data: Int32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.int(high)) };
-}
-
-/** Encoder-layer parameters scaled like a trained layer's: 1/sqrt(fan_in) weights, norms near 1. */
-function drawLayer(rng: Rng, E: number, F: number, prefix = ''): Record<string, TensorValue> {
-  return {
-    [`${prefix}self_attn.in_proj_weight`]: normal(rng, [3 * E, E], 1 / Math.sqrt(E)),
-    [`${prefix}self_attn.in_proj_bias`]: normal(rng, [3 * E], 0.1),
-    [`${prefix}self_attn.out_proj.weight`]: normal(rng, [E, E], 1 / Math.sqrt(E)),
-    [`${prefix}self_attn.out_proj.bias`]: normal(rng, [E], 0.1),
-    [`${prefix}linear1.weight`]: normal(rng, [F, E], 1 / Math.sqrt(E)),
-    [`${prefix}linear1.bias`]: normal(rng, [F], 0.1),
-    [`${prefix}linear2.weight`]: normal(rng, [E, F], 1 / Math.sqrt(F)),
-    [`${prefix}linear2.bias`]: normal(rng, [E], 0.1),
-    [`${prefix}norm1.weight`]: normal(rng, [E], 0.2, 1),
-    [`${prefix}norm1.bias`]: normal(rng, [E], 0.1),
-    [`${prefix}norm2.weight`]: normal(rng, [E], 0.2, 1),
-    [`${prefix}norm2.bias`]: normal(rng, [E], 0.1),
-  };
-}
-
-/** A char LM's parameters; the head is scaled so that the model has opinions (logits of spread ~2). */
-function drawLm(rng: Rng, V: number, E: number, F: number): Record<string, TensorValue> {
-  return {
-    'tok.weight': normal(rng, [V, E]),
-    ...drawLayer(rng, E, F, 'block.'),
-    'ln_f.weight': normal(rng, [E], 0.2, 1),
-    'ln_f.bias': normal(rng, [E], 0.1),
-    'head.weight': normal(rng, [V, E], 2 / Math.sqrt(E)),
-    'head.bias': normal(rng, [V], 0.5),
-  };
 }
 
 // ----- calling the lab ----------------------------------------------------------------------------
 
 /** Everything but the named inputs: the parameters, by state_dict name. */
-function paramsOf(inputs: Inputs, others: string[]): any {
-  return Object.fromEntries(Object.entries(inputs).filter(([k]) => !others.includes(k)));
+function paramsOf<P>(inputs: Inputs, others: string[]): P {
+  return Object.fromEntries(Object.entries(inputs).filter(([k]) => !others.includes(k))) as P;
 }
 
-/** An upstream gradient of a scalar output: a number, or a tensor of shape [] (oracle files). */
-function scalarOf(u: number | Tensor): number {
-  return typeof u === 'number' ? u : u.data[0];
-}
-
-function scaled(t: Tensor, factor: number): Tensor {
-  return { shape: t.shape, data: t.data.map((x) => x * factor) };
-}
-
-function encoderOptions(params: Params): Encoder.EncoderLayerOptions {
+function encoderOptions(params: CaseParams): Encoder.EncoderLayerOptions {
   if ((params.activation ?? 'relu') !== 'relu') throw new Error(`the encoder layer here uses relu, not ${String(params.activation)}`);
   return { numHeads: num(params, 'num_heads'), normFirst: flag(params, 'norm_first'), eps: num(params, 'eps') };
 }
 
 /** The oracle gives the mask; drawn causal cases use the student's causalMask(T). */
-function encoderMask(lab: Lab, inputs: Inputs, params: Params): BoolTensor | undefined {
+function encoderMask(lab: Lab, inputs: Inputs, params: CaseParams): BoolTensor | undefined {
   if (inputs.mask) return inputs.mask as BoolTensor;
   return flag(params, 'causal') ? lab.causalMask(inputs.x.shape[1]) : undefined;
 }
@@ -139,20 +87,14 @@ const positionalEncoding: Op = {
 
 const embedding: Op = {
   uses: { forward: ['embeddingForward'], backward: ['embeddingBackward'] },
-  generate: (rng, p) => ({ weight: normal(rng, [num(p, 'V'), num(p, 'E')]), ids: ints(rng, [num(p, 'N'), num(p, 'T')], num(p, 'V')) }),
   forward: (lab, { weight, ids }) => ({ y: lab.embeddingForward(weight, ids) }),
   backward: (lab, { weight, ids }, _p, { y }) => ({ weight: lab.embeddingBackward(weight, ids, y) }),
 };
 
-const FF_NAMES = ['linear1.weight', 'linear1.bias', 'linear2.weight', 'linear2.bias'];
+export const FF_NAMES = ['linear1.weight', 'linear1.bias', 'linear2.weight', 'linear2.bias'];
 
 const feedForward: Op = {
   uses: { forward: ['feedForwardForward'], backward: ['feedForwardBackward'] },
-  generate: (rng, p) => {
-    const [E, F] = [num(p, 'E'), num(p, 'F')];
-    const layer = drawLayer(rng, E, F);
-    return { x: normal(rng, [num(p, 'N'), num(p, 'T'), E]), ...Object.fromEntries(FF_NAMES.map((k) => [k, layer[k]])) };
-  },
   forward: (lab, inputs) => ({ y: lab.feedForwardForward(inputs.x, paramsOf(inputs, ['x'])) }),
   backward: (lab, inputs, _p, { y }) => {
     const g = lab.feedForwardBackward(inputs.x, paramsOf(inputs, ['x']), y);
@@ -168,7 +110,6 @@ const causalMask: Op = {
 
 const encoderLayer: Op = {
   uses: { forward: ['encoderLayerForward', 'causalMask'], backward: ['encoderLayerBackward', 'causalMask'] },
-  generate: (rng, p) => ({ x: normal(rng, [num(p, 'N'), num(p, 'T'), num(p, 'E')]), ...drawLayer(rng, num(p, 'E'), num(p, 'F')) }),
   upstream: ['y'],
   forward: (lab, inputs, p) => ({ y: lab.encoderLayerForward(inputs.x, paramsOf(inputs, ['x', 'mask']), encoderOptions(p), encoderMask(lab, inputs, p)) }),
   backward: (lab, inputs, p, { y }) => {
@@ -179,7 +120,6 @@ const encoderLayer: Op = {
 
 const crossEntropy: Op = {
   uses: { forward: ['crossEntropyForward'], backward: ['crossEntropyBackward'] },
-  generate: (rng, p) => ({ logits: normal(rng, [num(p, 'N'), num(p, 'T'), num(p, 'V')], 2), targets: ints(rng, [num(p, 'N'), num(p, 'T')], num(p, 'V')) }),
   forward: (lab, { logits, targets }) => ({ loss: lab.crossEntropyForward(logits, targets) }),
   backward: (lab, { logits, targets }, _p, { loss }) => ({ logits: scaled(lab.crossEntropyBackward(logits, targets), scalarOf(loss)) }),
 };
@@ -188,10 +128,6 @@ const charLm: Op = {
   uses: {
     forward: ['charLmForward', 'crossEntropyForward', 'softmaxWithTemperature'],
     backward: ['charLmBackward'],
-  },
-  generate: (rng, p) => {
-    const [N, T, V] = [num(p, 'N'), num(p, 'T'), num(p, 'V')];
-    return { ids: ints(rng, [N, T], V), targets: ints(rng, [N, T], V), ...drawLm(rng, V, num(p, 'E'), num(p, 'F')) };
   },
   upstream: ['loss'],
   forward: (lab, inputs, p) => {
@@ -221,14 +157,6 @@ const sampleTokens: Op = {
 
 const generate: Op = {
   uses: { forward: ['generate'] },
-  generate: (rng, p) => {
-    const V = num(p, 'V');
-    const model = drawLm(rng, V, num(p, 'E'), num(p, 'F'));
-    const prompt = ints(rng, [Number(p.prompt_length ?? 3)], V);
-    const n = Number(p.length ?? 10);
-    const uniforms: TensorValue = { shape: [n], data: Float64Array.from({ length: n }, () => rng.uniform()) };
-    return { ...model, prompt, uniforms };
-  },
   forward: (lab, inputs, p) => ({
     tokens: lab.generate(paramsOf(inputs, ['prompt', 'uniforms']), inputs.prompt, inputs.uniforms, {
       numHeads: num(p, 'num_heads'),

@@ -6,6 +6,7 @@
 import * as path from 'path';
 import { CommandIO, CommandSpec, UsageError, helpText, parse } from './command';
 import { batch } from './commands/batch';
+import { explain } from './commands/explain';
 import { grade } from './commands/grade';
 import { gradescope } from './commands/gradescope';
 import { merge } from './commands/merge';
@@ -15,7 +16,7 @@ import { validate } from './commands/validate';
 import { InputError } from '../graders/engine/core/errors';
 import { SpecError } from '../graders/engine/core/spec-files';
 
-export const COMMANDS: CommandSpec[] = [grade, validate, oracle, batch, merge, release, gradescope];
+export const COMMANDS: CommandSpec[] = [grade, validate, oracle, batch, merge, explain, release, gradescope];
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -7,7 +7,7 @@ import { ResultsSchema } from '../graders/engine/core/results';
 import { main } from '../scripts/cli';
 import { HAS_ORACLE, ORACLE_DIR, ROOT } from './support/paths';
 
-const COMMANDS = ['grade', 'validate', 'oracle', 'batch', 'merge', 'release', 'gradescope'];
+const COMMANDS = ['grade', 'validate', 'oracle', 'batch', 'merge', 'explain', 'release', 'gradescope'];
 
 /** In-process, for the quick checks of parsing and help. */
 async function call(...args: string[]) {
@@ -46,6 +46,8 @@ describe('gradecheck', () => {
     [['grade', '--sandbox', 'docker'], 'gradecheck: --sandbox must be one of auto, bwrap, permission, none, not "docker"'],
     [['grade', '--submission', '/no/such/folder'], 'gradecheck: --submission: no folder /no/such/folder'],
     [['oracle', '--dir', '/no/such/folder'], 'gradecheck: --dir: no folder /no/such/folder'],
+    [['explain', '--out', '/no/such/folder'], 'gradecheck: explain: --student ID is required'],
+    [['explain', '--student', 'alice', '--out', '/no/such/folder'], 'gradecheck: explain: /no/such/folder is not the output folder of gradecheck batch (no batch.json)'],
   ])('bad usage %j is one line on stderr and exit code 2', async (args, message) => {
     const r = await call(...args);
     expect(r.code).toBe(2);

@@ -9,7 +9,7 @@ import type { SubmissionBudgets } from '../engine/host/budgets';
 import { gradeLab } from '../engine/core/grade';
 import { Lab, loadLab } from '../engine/core/labs';
 import { directoryTree, mapTree, overlay } from '../engine/host/modules';
-import { LabResult, RESULTS_FORMAT, RESULTS_VERSION, Results, sumScores } from '../engine/core/results';
+import { LabResult, Results, resultsOf, sumScores } from '../engine/core/results';
 import type { SandboxMode } from '../engine/host/sandbox';
 import { IntakeProblem, Submission, gradedDigest, readSubmission } from './intake';
 
@@ -71,9 +71,7 @@ export function labNotGraded(lab: Lab, message: string): LabResult {
   };
 }
 
-export function resultsOf(student: string, sandbox: SandboxMode, labs: LabResult[]): Results {
-  return { format: RESULTS_FORMAT, version: RESULTS_VERSION, submission: student, ...sumScores(labs), sandbox, labs };
-}
+export { resultsOf };
 
 /** Grades every configured lab of one submission. */
 export async function gradeStudent(sub: Submission, config: GradeConfig): Promise<StudentOutcome> {

@@ -5,6 +5,7 @@
 import * as path from 'path';
 import { GradebookRow, gradebookCsv } from '../emit/csv';
 import type { Results } from '../engine/core/results';
+import { GRADEBOOK_JSON, GradebookRecord } from '../policy/regrade';
 import { StudentRecord, readStudent, writeAtomic } from './store';
 import { histogramSvg, summaryMarkdown } from './summary';
 
@@ -55,11 +56,24 @@ export function readGradebook(dir: string, labs: string[], students: string[], k
   return book;
 }
 
-/** Writes grades.csv, summary.md and histogram.svg into `dir`. */
-export function writeGradebook(dir: string, labs: string[], book: Gradebook): void {
-  writeAtomic(path.join(dir, GRADEBOOK_FILE), gradebookCsv(labs, book.rows));
+/** What the course policy adds (graders/policy/apply.ts): its grades.csv, summary lines, LMS imports and gradebook.json. */
+export interface GradebookExtras {
+  /** grades.csv with the course's columns, in place of the plain one. */
+  csv?: string;
+  summary?: string[];
+  /** Files beside grades.csv (the LMS imports). */
+  files?: Record<string, string>;
+  /** gradebook.json. */
+  record?: GradebookRecord;
+}
+
+/** Writes grades.csv, summary.md and histogram.svg into `dir` (and what the course policy adds). */
+export function writeGradebook(dir: string, labs: string[], book: Gradebook, extras: GradebookExtras = {}): void {
+  writeAtomic(path.join(dir, GRADEBOOK_FILE), extras.csv ?? gradebookCsv(labs, book.rows));
+  for (const [name, text] of Object.entries(extras.files ?? {})) writeAtomic(path.join(dir, name), text);
+  if (extras.record) writeAtomic(path.join(dir, GRADEBOOK_JSON), JSON.stringify(extras.record, null, 2) + '\n');
   const fractions = book.rows.filter((r) => r.score !== null && r.max_score).map((r) => r.score! / r.max_score!);
   writeAtomic(path.join(dir, HISTOGRAM_FILE), histogramSvg(fractions));
   const durations = new Map([...book.records].map(([s, r]) => [s, r.duration_ms]));
-  writeAtomic(path.join(dir, SUMMARY_FILE), summaryMarkdown({ labs, rows: book.rows, results: book.results, durations, histogramFile: HISTOGRAM_FILE }));
+  writeAtomic(path.join(dir, SUMMARY_FILE), summaryMarkdown({ labs, rows: book.rows, results: book.results, durations, histogramFile: HISTOGRAM_FILE, course: extras.summary }));
 }

@@ -7,6 +7,7 @@
  * (graded again by --resume); `not_graded` and `unverified` are rows without trustworthy results.
  */
 import type { Results, Status } from '../engine/core/results';
+import { itemMessage } from '../emit/case-text';
 import type { StudentProblem } from './grade-student';
 import { NOTE_CODES } from './intake';
 
@@ -36,7 +37,7 @@ function codeStatus(results: Results): Array<{ status: string; message: string }
   for (const lab of results.labs) {
     if ((lab.status === 'syntax_error' || lab.status === 'load_error' || lab.status === 'forbidden_import') && !first.has(lab.status)) first.set(lab.status, `${lab.lab}: ${clip(lab.message)}`);
     for (const item of lab.items) {
-      if (NOTABLE.includes(item.status) && !first.has(item.status)) first.set(item.status, `${lab.lab} ${item.id}: ${clip(item.message)}`);
+      if (NOTABLE.includes(item.status) && !first.has(item.status)) first.set(item.status, `${lab.lab} ${item.id}: ${clip(itemMessage(item))}`);
     }
   }
   return NOTABLE.filter((s) => first.has(s)).map((s) => ({ status: s, message: first.get(s)! }));

@@ -2,10 +2,11 @@
  * The batch's output folder:
  *
  *   DIR/batch.json                         what was graded: labs, configuration, shard, students and their folders
- *   DIR/students/<folder>/results.json     the results (schema gradecheck/results v1)
+ *   DIR/students/<folder>/results.json     the results (schema gradecheck/results v2)
  *   DIR/students/<folder>/feedback.md      what the student sees (and figures/)
  *   DIR/students/<folder>/gradescope/results.json
  *   DIR/students/<folder>/record.json      the gradebook's line for the student, signed
+ *   DIR/course.json                        what the course policy was applied with (graders/policy/apply.ts), signed
  *   DIR/grades.csv, summary.md, histogram.svg
  *
  * A student's folder is `<slug>-<hash>` (studentFolder): one per id by construction, on any
@@ -24,7 +25,7 @@ import * as path from 'path';
 import { toGradescope } from '../emit/gradescope';
 import { InputError } from '../engine/core/errors';
 import { feedbackFiles } from '../emit/score-table';
-import { Results, ResultsSchema } from '../engine/core/results';
+import { Results, ResultsSchema, readResults } from '../engine/core/results';
 
 export const RECORD_FORMAT = 'gradecheck/batch-record';
 export const RECORD_VERSION = 1;
@@ -43,6 +44,8 @@ export interface StudentRecord {
   digest: string;
   /** Fingerprint of what it was graded with (labs and their expected values, time budgets...). */
   config: string;
+  /** Each lab's part of it (labFingerprints): `--resume` grades again only the labs whose part changed. */
+  lab_configs?: Record<string, string>;
   /** `graded`, or what went wrong (see status.ts). */
   status: string;
   message: string;
@@ -92,8 +95,29 @@ export function sha256(text: string | Buffer): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-function macOf(key: Buffer, record: Omit<StudentRecord, 'mac'> & { mac?: string }): string {
+function macOf(key: Buffer, record: object): string {
   return createHmac('sha256', key).update(canonicalJson({ ...record, mac: undefined })).digest('hex');
+}
+
+/** Writes a JSON file of the output folder signed like a record (course.json): the value and its HMAC under the store's key. */
+export function writeSignedJson(file: string, key: Buffer, value: object): void {
+  writeAtomic(file, JSON.stringify({ ...value, mac: macOf(key, value) }, null, 2) + '\n');
+}
+
+/** A file writeSignedJson wrote, if it is there (undefined when absent) and verifies under `key`. */
+export function readSignedJson<T extends object>(file: string, key: Buffer | undefined): { ok: true; value: T } | { ok: false; message: string } | undefined {
+  if (!fs.existsSync(file)) return undefined;
+  try {
+    const json = JSON.parse(fs.readFileSync(file, 'utf8')) as T & { mac?: unknown };
+    if (!key) return { ok: false, message: `${file} cannot be verified: no key (GRADECHECK_BATCH_KEY, or the folder's .batch-key)` };
+    const expected = Buffer.from(macOf(key, json), 'hex');
+    const given = Buffer.from(String(json.mac), 'hex');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, message: `${file} does not verify (bad signature): it was changed, or signed with another key` };
+    const { mac: _mac, ...value } = json;
+    return { ok: true, value: value as unknown as T };
+  } catch (e) {
+    return { ok: false, message: `${file} is not valid JSON (${(e as Error).message.split('\n')[0]})` };
+  }
 }
 
 /** The key of an output folder: GRADECHECK_BATCH_KEY, else DIR/.batch-key (made when `create`). */
@@ -215,7 +239,7 @@ export function readStudent(dir: string, student: string, key: Buffer | undefine
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return unverified('bad signature');
     const resultsText = fs.readFileSync(path.join(folder, 'results.json'), 'utf8');
     if (sha256(resultsText) !== record.results_sha256) return unverified('results.json was changed');
-    return { ok: true, record, results: ResultsSchema.parse(JSON.parse(resultsText)) };
+    return { ok: true, record, results: readResults(JSON.parse(resultsText)) };
   } catch (e) {
     return unverified((e as Error).message.split('\n')[0]);
   }

@@ -17,6 +17,8 @@ export interface SummaryInput {
   /** Grading time by student, in ms. */
   durations: Map<string, number>;
   histogramFile: string;
+  /** The course's lines (deadline, roster, warnings: graders/policy/course.ts), after the totals. */
+  course?: string[];
 }
 
 function percent(x: number, of: number): string {
@@ -80,6 +82,7 @@ export function summaryMarkdown(input: SummaryInput): string {
     out.push(`Total score: mean ${(100 * mean).toFixed(1)}%, median ${(100 * median).toFixed(1)}%; ${full} with full marks, ${zero} with zero.`, '');
     out.push(`![Distribution of total scores](${input.histogramFile})`, '');
   }
+  if (input.course?.length) out.push(...input.course);
   if (input.labs.length > 1 && scored.length) {
     out.push('## Labs', '', '| Lab | Mean | Full marks |', '|---|---:|---:|');
     for (const lab of input.labs) {

@@ -24,6 +24,7 @@
 import { z } from 'zod';
 import { ItemResult, LabResult, Results, roundScore } from '../engine/core/results';
 import { forTerminal } from './text';
+import { itemMessage } from './case-text';
 import { isShown, labTotals } from '../engine/core/totals';
 
 export const CLASSROOM_RESULT_VERSION = 1;
@@ -67,7 +68,8 @@ export type Locate = (lab: LabResult, item: ItemResult) => { file: string; line:
 
 /** The feedback of one item as plain text: what happened, the diagnosis, the hint. */
 export function itemFeedback(item: ItemResult): string {
-  const lines = [item.status === 'passed' ? item.message : `${item.status}: ${item.message}`];
+  const message = itemMessage(item);
+  const lines = [item.status === 'passed' ? message : `${item.status}: ${message}`];
   if (item.diagnosis) lines.push(`Diagnosis: ${item.diagnosis}`);
   if (item.hint) lines.push(`Hint: ${item.hint}`);
   return lines.join('\n');

@@ -17,6 +17,7 @@
 import { z } from 'zod';
 import { Results, sumScores } from '../engine/core/results';
 import { forMarkdown } from './text';
+import { itemMessage } from './case-text';
 import { formatPoints } from '../engine/core/totals';
 
 const Visibility = z.enum(['visible', 'hidden', 'after_due_date', 'after_published']);
@@ -81,7 +82,7 @@ export function toGradescope(results: Results, opts: { executionTimeSeconds?: nu
         name: `${lab.lab}: ${item.title}`,
         number: `${l + 1}.${i + 1}`,
         output: markdownParagraphs(
-          [item.status === 'passed' ? forMarkdown(item.message) : `${item.status}: ${forMarkdown(item.message)}`, item.diagnosis && `Diagnosis: ${forMarkdown(item.diagnosis)}`, item.hint && `Hint: ${forMarkdown(item.hint)}`].filter(
+          [item.status === 'passed' ? forMarkdown(itemMessage(item)) : `${item.status}: ${forMarkdown(itemMessage(item))}`, item.diagnosis && `Diagnosis: ${forMarkdown(item.diagnosis)}`, item.hint && `Hint: ${forMarkdown(item.hint)}`].filter(
             (line): line is string => Boolean(line),
           ),
         ),

@@ -12,6 +12,8 @@
  */
 import type { ItemResult, LabResult, Results } from '../engine/core/results';
 import { forMarkdown, forMarkdownCell, forMarkdownCode, forTerminal, forWorkflowLog } from './text';
+import { itemMessage } from './case-text';
+import { lostByRootCause } from '../engine/core/rootcause';
 import { LabTotals, Totals, View, formatPoints, formatTotal, isShown, labTotals, omissions, totals } from '../engine/core/totals';
 
 export { formatPoints, isShown };
@@ -74,7 +76,27 @@ function notImplemented(items: ItemResult[]): { items: ItemResult[]; line: strin
   if (stubs.length < 2) return undefined;
   const first = stubs[0];
   const points = formatPoints(Math.round(stubs.reduce((s, i) => s + i.max_score, 0) * 1e6) / 1e6);
-  return { items: stubs, line: `${stubs.length} items not implemented yet (${points} points); start with ${first.id} (${first.title}): ${first.message}` };
+  return { items: stubs, line: `${stubs.length} items not implemented yet (${points} points); start with ${first.id} (${first.title}): ${itemMessage(first)}` };
+}
+
+/**
+ * "17 of 18 lost points trace back to positional_encoding.forward (...)": for each root cause
+ * whose downstream items lost points too (rootcause.ts), over the items listed, most first.
+ * The root's id and title come back as parts so each medium can escape them its own way.
+ */
+function rootCauseLines(listed: ItemResult[]): Array<{ before: string; id: string; after: string }> {
+  const { groups, lost } = lostByRootCause({ items: listed });
+  return groups
+    .filter((g) => g.downstreamLost > 0)
+    .map((g) => {
+      const root = listed.find((i) => i.id === g.root);
+      const title = root ? `(${root.title})` : '';
+      return {
+        before: `${formatPoints(g.lost)} of ${formatPoints(lost)} lost points trace back to`,
+        id: g.root,
+        after: `${title}: ${plural(g.items.length, 'item')} probably fail${g.items.length === 1 ? 's' : ''} because it does; fix it first`,
+      };
+    });
 }
 
 /** What the total is made of: "20 of 23 items passed", or, when some of it is not listed, the listed and hidden parts. */
@@ -114,12 +136,13 @@ export function formatTable(results: Results, opts: ReportOptions): string {
       out.push(`  ${paint(c, ok ? 32 : item.score > 0 ? 33 : 31, symbol)} ${line(item.id).padEnd(idWidth)}  ${line(item.title).padEnd(titleWidth)} ${pts}${paint(c, 31, status)}`);
       if (!ok && graded) {
         const indent = ' '.repeat(6);
-        out.push(...wrap(forTerminal(item.message), width - 6, indent).map((w) => paint(c, 2, w)));
+        out.push(...wrap(forTerminal(itemMessage(item)), width - 6, indent).map((w) => paint(c, 2, w)));
         if (item.diagnosis) out.push(...wrap(`diagnosis: ${forTerminal(item.diagnosis)}`, width - 6, indent).map((w) => paint(c, 35, w)));
         if (item.hint) out.push(...wrap(`hint: ${forTerminal(item.hint)}`, width - 6, indent).map((w) => paint(c, 36, w)));
       }
     }
     if (stubs) out.push(...wrap(forTerminal(stubs.line), width - 6, '').map((w, i) => `  ${i ? ' ' : SYMBOL.not_implemented} ${w}`));
+    if (graded) for (const r of rootCauseLines(listed)) out.push(...wrap(forTerminal(`${r.before} ${r.id} ${r.after}`), width - 4, '    ').map((w, i) => paint(c, 35, i ? w : `  → ${w.slice(4)}`)));
     // With one lab, the total says it.
     if (results.labs.length > 1) for (const o of omissions(t, { hiddenScores: true })) out.push(paint(c, 2, `  ${o}`));
     if (!notesAreProblems(lab)) for (const note of lab.notes) out.push(...wrap(`note: ${forTerminal(note)}`, width - 2, '  ').map((w) => paint(c, 33, w)));
@@ -145,6 +168,10 @@ export function formatMarkdown(results: Results, opts: ReportOptions): string {
     out.push('| | Item | Points | Result |', '|---|---|---:|---|');
     for (const i of shown) out.push(`| ${i.status === 'passed' ? '✅' : '❌'} | ${forMarkdownCell(i.title)} (${forMarkdownCode(i.id, { table: true })}) | ${formatPoints(i.score)} / ${formatPoints(i.max_score)} | ${i.status} |`);
     out.push('');
+    if (lab.status === 'graded') {
+      const causes = rootCauseLines(shown);
+      if (causes.length) out.push(...causes.map((r) => `- ${forMarkdown(r.before)} ${forMarkdownCode(r.id)} ${forMarkdown(r.after)}`), '');
+    }
     const omitted = results.labs.length > 1 ? omissions(t, { hiddenScores: true }) : [];
     if (omitted.length) out.push(...omitted.map((o) => `_${o}._`), '');
     const stubs = notImplemented(shown);
@@ -152,7 +179,7 @@ export function formatMarkdown(results: Results, opts: ReportOptions): string {
     if (lab.status === 'graded') {
       if (stubs) out.push(`_${forMarkdown(stubs.line)}_`, '');
       for (const i of failed) {
-        out.push(`### ${forMarkdownCell(i.title)}`, '', `- **What happened:** ${forMarkdown(i.message)}`);
+        out.push(`### ${forMarkdownCell(i.title)}`, '', `- **What happened:** ${forMarkdown(itemMessage(i))}`);
         if (i.diagnosis) out.push(`- **Diagnosis:** ${forMarkdown(i.diagnosis)}`);
         if (i.hint) out.push(`- **Hint:** ${forMarkdown(i.hint)}`);
         out.push('');

@@ -136,3 +136,11 @@ export function formatElapsed(ms: number): string {
   const m = Math.floor((s % 3600) / 60);
   return [d ? `${d} d` : '', h ? `${h} h` : '', m ? `${m} min` : ''].filter(Boolean).join(' ') || '0 min';
 }
+
+/** ISO 8601 with the zone's offset: `2025-10-26T10:00:00+01:00` (or `Z` in UTC). */
+export function isoInZone(ms: number, timeZone = 'UTC'): string {
+  const w = wallAt(ms, timeZone);
+  const off = Math.abs(w.offset);
+  const zone = w.offset === 0 ? 'Z' : `${w.offset < 0 ? '-' : '+'}${pad(Math.floor(off / 60))}:${pad(off % 60)}`;
+  return `${w.year}-${pad(w.month)}-${pad(w.day)}T${pad(w.hour)}:${pad(w.minute)}:${pad(w.second)}${zone}`;
+}

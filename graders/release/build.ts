@@ -65,8 +65,14 @@ export const FORBIDDEN_PREFIXES = ['reference/', 'fixtures/mutants/', 'fixtures/
 
 /** The small programs a release runs besides Jest: the CI grading step, watch mode, feedback files, Gradescope. */
 const RUNTIME_ENTRIES = ['graders/release/runtime/run-ci.cjs', 'graders/release/runtime/watch.cjs', 'graders/release/runtime/feedback.cjs', 'graders/release/runtime/run-autograder.cjs'];
-/** Loaded by path, not imported: the score-table reporter and the student process's script. */
-const ENGINE_ENTRIES = ['graders/engine/jest/reporter.cjs', 'graders/engine/host/child.cjs'];
+/** Loaded by path, not imported: Jest's reporter, sequencer, global setup and teardown, and the student process's script. */
+const ENGINE_ENTRIES = [
+  'graders/engine/jest/reporter.cjs',
+  'graders/engine/jest/sequencer.cjs',
+  'graders/engine/jest/global-setup.cjs',
+  'graders/engine/jest/global-teardown.cjs',
+  'graders/engine/host/child.cjs',
+];
 /** Test tooling the release's package.json needs besides what its code imports. */
 const TOOLING = ['jest', 'ts-jest', '@types/jest', '@types/node'];
 
@@ -299,6 +305,7 @@ export async function buildRelease(opts: ReleaseOptions): Promise<Release> {
     ...labs.flatMap((lab) => [
       `graders/${lab.name}.test.ts`,
       lab.opsFile,
+      ...(lab.inputsFile ? [lab.inputsFile] : []),
       ...filesUnder(root, `labs/${lab.name}`).filter((f) => CODE.test(f)),
       ...(kind === 'student' ? lab.rubric.release.files.filter((f) => CODE.test(f)) : []),
     ]),

@@ -16,6 +16,7 @@ import type { GradebookRow } from '../emit/csv';
 import { formatPoints } from '../emit/score-table';
 import type { ItemResult, LabResult, Results } from '../engine/core/results';
 import { forHtml } from '../emit/text';
+import { itemMessage } from '../emit/case-text';
 import { histogramSvg } from '../batch/summary';
 import { studentFolder } from '../batch/store';
 import type { IdenticalAnswers } from './identical';
@@ -243,7 +244,7 @@ function identical(input: ClassReportInput): string {
 function itemRow(item: ItemResult): string {
   const o = outcome(item);
   const details = [
-    item.status === 'passed' ? '' : `<div class="pre">${forHtml(item.message, { lines: true })}</div>`,
+    item.status === 'passed' ? '' : `<div class="pre">${forHtml(itemMessage(item), { lines: true })}</div>`,
     item.diagnosis ? `<div><strong>Diagnosis:</strong> ${h(item.diagnosis)}</div>` : '',
     item.root_cause ? `<div><strong>Follows from:</strong> ${h(item.root_cause)}</div>` : '',
     item.hint ? `<div class="muted"><strong>Hint:</strong> ${h(item.hint)}</div>` : '',

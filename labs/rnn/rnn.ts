@@ -17,7 +17,7 @@
  * `npx gradecheck grade --labs rnn` shows your score.
  */
 import { Tensor, notImplemented } from '../common';
-import { CellGrads, CellParams } from './blocks';
+import { CellGrads, CellParams } from './provided/blocks';
 
 // ----- one time step -------------------------------------------------------------------------
 

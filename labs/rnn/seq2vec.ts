@@ -13,7 +13,7 @@
  * Return new tensors: never change an input in place.
  */
 import { IntTensor, Tensor, notImplemented } from '../common';
-import { CellParams } from './blocks';
+import { CellParams } from './provided/blocks';
 
 // ----- the loss ----------------------------------------------------------------------------------
 

@@ -17,7 +17,7 @@
  * Return new tensors: never change an input in place.
  */
 import { Tensor, notImplemented } from '../common';
-import { CellGrads, CellParams } from './blocks';
+import { CellGrads, CellParams } from './provided/blocks';
 
 // ----- the RNN ---------------------------------------------------------------------------------
 

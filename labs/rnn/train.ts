@@ -26,22 +26,33 @@ export interface NextStepOptions {
   lr: number;
   /** Gradients are clipped to this global norm before each step. */
   maxNorm: number;
-  /** The last `testLength` values of the series are held out for the test loss. */
-  testLength: number;
   /** Seed of the Rng for the initial weights and the windows of each batch. */
   seed: number;
+}
+
+/** The recurrent layer's four weights (G gate blocks: 1 for the RNN, 4 for the LSTM) and the read-out. */
+export interface NextStepParams {
+  W_ih: Tensor; // [G*H, 1]
+  W_hh: Tensor; // [G*H, H]
+  b_ih: Tensor; // [G*H]
+  b_hh: Tensor; // [G*H]
+  W_out: Tensor; // [1, H]
+  b_out: Tensor; // [1]
 }
 
 export interface NextStepResult {
   /** The training loss of every SGD step, before that step's update. */
   losses: number[];
-  /** The mean squared error on the held-out windows after training. */
-  testLoss: number;
+  /** The global norm of every step's six gradients before clipping (clipGradNorm's totalNorm). */
+  gradNorms: number[];
+  /** The weights after the last step (the initial weights when steps is 0). */
+  params: NextStepParams;
 }
 
 /**
- * series: [L]. Trains on the series without its last `testLength` values and returns the
- * training losses and the test loss (README.md, Part 5).
+ * series: [L], the training part of the series (the grader keeps the rest to measure your
+ * model's test loss). Trains the model and returns each step's loss and gradient norm, and the
+ * trained weights (README.md, Part 5).
  */
 export function trainNextStep(series: Tensor, options: NextStepOptions): NextStepResult {
   // TODO

@@ -11,7 +11,7 @@
  * meaning blocked, as PyTorch's attn_mask.
  */
 import { BoolTensor, Tensor, map, matmul, reshape, transpose, zeros } from '../common';
-import { batchItem, setBatchItem } from './batch';
+import { batchItem, setBatchItem } from './provided/batch';
 
 /** What an attention layer returns. */
 export interface AttentionOutput {

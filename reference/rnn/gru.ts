@@ -12,7 +12,7 @@
  * Shapes: x: [N, T, D], h: [N, H], W_ih: [3H, D], W_hh: [3H, H], b_ih, b_hh: [3H].
  */
 import { Tensor, map, matmul, transpose, zeros, zip } from '../common';
-import { CellGrads, CellParams, add, gateBlock, linear, mul, setGateBlock, setTimeStep, sigmoid, sumRows, timeStep } from './blocks';
+import { CellGrads, CellParams, add, gateBlock, linear, mul, setGateBlock, setTimeStep, sigmoid, sumRows, timeStep } from './provided/blocks';
 
 /** PyTorch's order of the gate blocks in the rows of W_ih, W_hh, b_ih and b_hh: reset, update, new (candidate). */
 const R = 0;

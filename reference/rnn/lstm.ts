@@ -13,7 +13,7 @@
  * Shapes: x: [N, T, D], h, c: [N, H], W_ih: [4H, D], W_hh: [4H, H], b_ih, b_hh: [4H].
  */
 import { Tensor, map, matmul, transpose, zeros, zip } from '../common';
-import { CellGrads, CellParams, add, gateBlock, linear, mul, setGateBlock, setTimeStep, sigmoid, sumRows, timeStep } from './blocks';
+import { CellGrads, CellParams, add, gateBlock, linear, mul, setGateBlock, setTimeStep, sigmoid, sumRows, timeStep } from './provided/blocks';
 
 /** PyTorch's order of the gate blocks in the rows of W_ih, W_hh, b_ih and b_hh: input, forget, cell (g), output. */
 const I = 0;

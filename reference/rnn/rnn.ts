@@ -11,7 +11,7 @@
  * Shapes: x: [N, T, D], h: [N, H], W_ih: [H, D], W_hh: [H, H], b_ih, b_hh: [H].
  */
 import { Tensor, map, matmul, transpose, zeros, zip } from '../common';
-import { CellGrads, CellParams, add, linear, setTimeStep, sumRows, timeStep } from './blocks';
+import { CellGrads, CellParams, add, linear, setTimeStep, sumRows, timeStep } from './provided/blocks';
 
 // ----- one time step -------------------------------------------------------------------------
 

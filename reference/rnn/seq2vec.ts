@@ -12,7 +12,7 @@
  * Shapes: x: [N, T, D], h0: [N, H], the GRU's W_ih: [3H, D], W_hh: [3H, H], b_ih, b_hh: [3H].
  */
 import { IntTensor, Rng, Tensor, map, matmul, reshape, transpose, zeros } from '../common';
-import { CellParams, linear, pickRows, setTimeStep, sigmoid, sumRows, timeStep } from './blocks';
+import { CellParams, linear, pickRows, setTimeStep, sigmoid, sumRows, timeStep } from './provided/blocks';
 import { clipGradNorm } from './clip';
 import { GruCache, gruBackward, gruForward } from './gru';
 

@@ -15,7 +15,7 @@
  * [G*H, H] above, W_hh: [G*H, H], b_ih, b_hh: [G*H].
  */
 import { Tensor, clone } from '../common';
-import { CellGrads, CellParams, add, layerOf, setTimeStep, stackLayers, timeStep } from './blocks';
+import { CellGrads, CellParams, add, layerOf, setTimeStep, stackLayers, timeStep } from './provided/blocks';
 import { GruCache, gruBackward, gruForward } from './gru';
 import { LstmCache, lstmBackward, lstmForward } from './lstm';
 import { RnnCache, rnnBackward, rnnForward } from './rnn';

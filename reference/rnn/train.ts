@@ -8,7 +8,7 @@
  *     loss = mean over the batch and the time steps of (p_t - y_t)^2
  */
 import { Rng, Tensor, matmul, reshape, transpose, zeros } from '../common';
-import { CellGrads, CellParams, linear, sumRows } from './blocks';
+import { CellGrads, CellParams, linear, sumRows } from './provided/blocks';
 import { clipGradNorm } from './clip';
 import { lstmBackward, lstmForward } from './lstm';
 import { rnnBackward, rnnForward } from './rnn';
@@ -28,17 +28,27 @@ export interface NextStepOptions {
   lr: number;
   /** Gradients are clipped to this global norm before each step. */
   maxNorm: number;
-  /** The last `testLength` values of the series are held out for the test loss. */
-  testLength: number;
   /** Seed of the Rng for the initial weights and the windows of each batch. */
   seed: number;
+}
+
+/** The recurrent layer's four weights (G gate blocks: 1 for the RNN, 4 for the LSTM) and the read-out. */
+export interface NextStepParams {
+  W_ih: Tensor; // [G*H, 1]
+  W_hh: Tensor; // [G*H, H]
+  b_ih: Tensor; // [G*H]
+  b_hh: Tensor; // [G*H]
+  W_out: Tensor; // [1, H]
+  b_out: Tensor; // [1]
 }
 
 export interface NextStepResult {
   /** The training loss of every SGD step, before that step's update. */
   losses: number[];
-  /** The mean squared error on the held-out windows after training. */
-  testLoss: number;
+  /** The global norm of every step's six gradients before clipping (clipGradNorm's totalNorm). */
+  gradNorms: number[];
+  /** The weights after the last step (the initial weights when steps is 0). */
+  params: NextStepParams;
 }
 
 /** The recurrent layer and the read-out, all trained together. */
@@ -124,37 +134,32 @@ function weightsOf(model: Model): Tensor[] {
 }
 
 /**
- * Trains on the series without its last `testLength` values and returns the training losses
- * and the test loss: the mean squared error on the held-out values, cut into windows of T + 1
- * values starting at 0, T, 2T, ...
+ * series: [L], the training part of the series (the grader keeps the rest to measure your
+ * model's test loss). Trains the model and returns each step's loss and gradient norm, and the
+ * trained weights.
  *
  * The Rng(seed) draws, in this order: the initial weights (W_ih, W_hh, b_ih, b_hh, W_out, b_out,
- * each in row-major order), then for each SGD step the `batch` window starts,
- * rng.int(trainLength - T) each.
+ * each in row-major order), then for each SGD step the `batch` window starts, rng.int(L - T) each.
  */
 export function trainNextStep(series: Tensor, options: NextStepOptions): NextStepResult {
   const rng = new Rng(options.seed);
   const T = options.window;
-  const trainLength = series.data.length - options.testLength;
-  const train = series.data.subarray(0, trainLength);
-  const test = series.data.subarray(trainLength);
+  const L = series.data.length;
   const model = initModel(rng, options.cell === 'lstm' ? 4 : 1, options.hidden);
 
   const losses: number[] = [];
+  const gradNorms: number[] = [];
   for (let step = 0; step < options.steps; step++) {
-    const starts = Array.from({ length: options.batch }, () => rng.int(trainLength - T));
-    const { x, y } = windows(train, starts, T);
+    const starts = Array.from({ length: options.batch }, () => rng.int(L - T));
+    const { x, y } = windows(series.data, starts, T);
     const { loss, backward } = forwardLoss(options, model, x, y);
     losses.push(loss);
     // w <- w - lr * (the gradient, clipped to maxNorm)
-    const clipped = clipGradNorm(backward(), options.maxNorm).grads;
+    const { grads: clipped, totalNorm } = clipGradNorm(backward(), options.maxNorm);
+    gradNorms.push(totalNorm);
     weightsOf(model).forEach((w, k) => {
       for (let i = 0; i < w.data.length; i++) w.data[i] -= options.lr * clipped[k].data[i];
     });
   }
-
-  const testStarts: number[] = [];
-  for (let s = 0; s + T + 1 <= test.length; s += T) testStarts.push(s);
-  const { x, y } = windows(test, testStarts, T);
-  return { losses, testLoss: forwardLoss(options, model, x, y).loss };
+  return { losses, gradNorms, params: { ...model.cell, W_out: model.W_out, b_out: model.b_out } };
 }

@@ -1,15 +1,15 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { BatchEvent, runBatch } from '../../graders/batch/batch';
+import { BatchEvent, PREVIOUS_GRADEBOOK_FILE, REGRADE_FILE, runBatch } from '../../graders/batch/batch';
+import { CANVAS_FILE, MOODLE_FILE } from '../../graders/policy/lms';
 import { parseTimeout } from '../../graders/batch/grade-student';
 import { ProgressState, formatDuration, progressBar, progressLine, studentName } from '../../graders/batch/progress';
 import { SHARD_OPTION_HELP, formatShard, shardOption } from '../../graders/batch/shard';
 import { GRADEBOOK_FILE, SUMMARY_FILE } from '../../graders/batch/gradebook';
-import { SANDBOX_MODES } from '../../graders/engine/host/sandbox';
 import { REPORT_OPTIONS, readReportOptions } from '../../graders/report/options';
 import { reportLine } from '../../graders/report/report';
 import { forTerminal } from '../../graders/emit/text';
-import { ASSIGNMENT_OPTIONS, CommandIO, CommandSpec, UsageError, assignmentOption, choiceOption, numberOption, stringOption } from '../command';
+import { ASSIGNMENT_OPTIONS, CommandIO, SHARED_OPTIONS, UsageError, assignmentOption, defineCommand, described, flag, number, required, text } from '../command';
 
 /** Draws progress: a bar redrawn in place on a terminal, else a line per finished student. */
 function progressView(io: CommandIO) {
@@ -56,21 +56,23 @@ function progressView(io: CommandIO) {
   };
 }
 
-export const batch: CommandSpec = {
+export const batch = defineCommand({
   name: 'batch',
   summary: 'Grades a folder of submissions (one folder or .zip per student) into a gradebook, feedback per student and a class summary.',
   positionals: [{ name: 'SUBMISSIONS', description: 'folder holding one folder (a repository clone) or .zip per student; the name is the student id', required: true }],
   options: {
-    out: { type: 'string', placeholder: 'DIR', description: 'output folder: grades.csv, summary.md, students/<slug>-<hash>/ per student (required)' },
-    jobs: { type: 'string', placeholder: 'N', description: 'submissions graded at once (default: the number of cores)' },
+    out: required(described(SHARED_OPTIONS.out, 'output folder: grades.csv, summary.md, students/<slug>-<hash>/ per student (required)')),
+    jobs: number('N', 'submissions graded at once (default: the number of cores)', { min: 1, integer: true }),
     ...ASSIGNMENT_OPTIONS,
-    timeout: { type: 'string', placeholder: 'S', description: "each item's time budget in seconds, or `2x` to scale the rubric's (default: the rubric's)" },
-    sandbox: { type: 'string', placeholder: 'MODE', description: `isolation of student code: ${SANDBOX_MODES.join('|')} (default auto)` },
-    memory: { type: 'string', placeholder: 'MB', description: 'heap cap of each student process (default 512)' },
-    resume: { type: 'boolean', description: 'skip the students already finished in DIR (verified, same submission and configuration)' },
-    force: { type: 'boolean', description: 'grade everyone again into a DIR that holds an earlier gradebook, replacing it' },
-    shard: { type: 'string', placeholder: 'i/n|auto', description: SHARD_OPTION_HELP },
-    typecheck: { type: 'boolean', description: 'also report type errors in the feedback (slower)' },
+    timeout: text('S', "each item's time budget in seconds, or `2x` to scale the rubric's (default: the rubric's)"),
+    sandbox: SHARED_OPTIONS.sandbox,
+    memory: described(SHARED_OPTIONS.memory, 'heap cap of each student process (default 512)'),
+    resume: flag('skip the students already finished in DIR (verified, same submission and configuration)'),
+    force: flag('grade everyone again into a DIR that holds an earlier gradebook, replacing it'),
+    shard: text('i/n|auto', SHARD_OPTION_HELP),
+    typecheck: flag('also report type errors in the feedback (slower)'),
+    roster: text('FILE', 'the class roster, CSV: id (the submission name), name, email, section, canvas_id, sis_user_id, sis_login_id, username, idnumber; missing students get 0, and Canvas and Moodle imports are written'),
+    'submitted-at': text('FILE', "submission times, CSV: student,submitted_at (ISO 8601; without an offset, in the assignment's time_zone); default: each clone's last commit touching labs/"),
     ...REPORT_OPTIONS,
   },
   details: [
@@ -82,20 +84,22 @@ export const batch: CommandSpec = {
     'submission. A name that is not UTF-8 or holds control characters is shown escaped (\\xFF) and',
     'noted in the status column. Results are written per student as each finishes, signed with a key',
     'the student code never sees (GRADECHECK_BATCH_KEY, else DIR/.batch-key). Ctrl-C stops cleanly;',
-    'run again with --resume to grade the rest. Exit codes: 0 all graded, 1 the harness failed on some',
+    'run again with --resume to grade the rest. With a due date in the assignment file, the late policy',
+    '(grace, penalty per day or hour started, cutoff, extensions) gives the final scores; grades.csv then',
+    'has the raw score, lateness, penalty and final score of each lab. --resume over an earlier gradebook',
+    'keeps it as grades.previous.csv and writes regrade.md and regrade.json: whose scores changed, by how',
+    'much, on which items, and why. Exit codes: 0 all graded, 1 the harness failed on some',
     '(status `error`), 2 bad usage, 130 interrupted. See docs/batch.md.',
   ].join('\n'),
   async run(args, io) {
     const submissions = path.resolve(io.cwd, args.positionals[0]);
     if (!fs.existsSync(submissions) || !fs.statSync(submissions).isDirectory()) throw new UsageError(`batch: no folder ${submissions}`);
-    const outOption = stringOption(args, 'out');
-    if (!outOption) throw new UsageError('batch: --out DIR is required');
-    const out = path.resolve(io.cwd, outOption);
-    const timeoutText = stringOption(args, 'timeout');
+    const out = path.resolve(io.cwd, args.get('out'));
+    const timeoutText = args.get('timeout');
     const timeout = timeoutText === undefined ? undefined : parseTimeout(timeoutText);
     if (timeoutText !== undefined && !timeout) throw new UsageError(`--timeout must be seconds (3, 0.5) or a factor (2x), not "${timeoutText}"`);
-    const shardText = stringOption(args, 'shard');
-    const reportOptions = readReportOptions((name) => stringOption(args, name));
+    const shardText = args.get('shard');
+    const reportOptions = readReportOptions((name) => args.get(name));
     if (!reportOptions.ok) throw new UsageError(reportOptions.message);
     const shardChoice = shardText === undefined ? undefined : shardOption(shardText, io.env);
     if (shardChoice && !shardChoice.ok) throw new UsageError(shardChoice.message);
@@ -113,20 +117,28 @@ export const batch: CommandSpec = {
     process.on('SIGTERM', onTerm);
     const view = progressView(io);
     const started = Date.now();
+    const assignment = assignmentOption(args, io, 'batch', true);
+    const optionalFile = (name: 'roster' | 'submitted-at') => {
+      const v = args.get(name);
+      return v === undefined ? undefined : path.resolve(io.cwd, v);
+    };
     let report;
     try {
       report = await runBatch({
         root: io.root,
         submissions,
         out,
-        jobs: numberOption(args, 'jobs', { min: 1, integer: true }),
-        labs: assignmentOption(args, io, 'batch', true).labs,
+        jobs: args.get('jobs'),
+        labs: assignment.labs,
+        policy: assignment.policy,
+        roster: optionalFile('roster'),
+        submittedAt: optionalFile('submitted-at'),
         timeout,
-        sandbox: choiceOption(args, 'sandbox', SANDBOX_MODES, 'auto'),
-        memoryMb: numberOption(args, 'memory', { min: 64, integer: true }),
-        typecheck: Boolean(args.values.typecheck),
-        resume: Boolean(args.values.resume),
-        force: Boolean(args.values.force),
+        sandbox: args.get('sandbox'),
+        memoryMb: args.get('memory'),
+        typecheck: args.get('typecheck'),
+        resume: args.get('resume'),
+        force: args.get('force'),
         shard,
         env: io.env,
         signal: controller.signal,
@@ -151,6 +163,23 @@ export const batch: CommandSpec = {
     const reportText = reportLine(report.report, rel);
     io[reportText.stream](reportText.text);
     io.out(`feedback:  ${rel(path.join(report.dir, 'students'))}/<slug>-<hash>/feedback.md (each student's folder is listed in ${rel(path.join(report.dir, 'batch.json'))})`);
+    const course = report.course;
+    if (assignment.policy) {
+      const count = (s: string) => course.filter((r) => r.late_status === s).length;
+      io.out(`deadline:  ${count('on_time')} on time, ${count('grace')} within grace, ${count('late')} late, ${count('past_cutoff')} past the cutoff, ${count('no_time')} without a submission time`);
+      if (course.some((r) => r.time_source === 'git')) io.err('warning: some submission times are commit dates, which students control; give --submitted-at for times the LMS recorded (see summary.md)');
+    }
+    if (course.some((r) => r.roster !== null)) {
+      const missing = course.filter((r) => r.status === 'missing').map((r) => studentName(r.student));
+      const outside = course.filter((r) => r.roster === 'not_on_roster').map((r) => studentName(r.student));
+      io.out(`roster:    ${missing.length} missing${missing.length ? ` (${missing.join(', ')})` : ''}; ${outside.length} not on the roster${outside.length ? ` (${outside.join(', ')})` : ''}`);
+      io.out(`LMS:       ${rel(path.join(report.dir, CANVAS_FILE))} (Canvas), ${rel(path.join(report.dir, MOODLE_FILE))} (Moodle)`);
+      for (const p of report.lmsProblems) io.err(`LMS import: ${forTerminal(p, { lines: false })}`);
+    }
+    if (report.regrade) {
+      const r = report.regrade;
+      io.out(`regrade:   ${r.changed.length} student${r.changed.length === 1 ? '' : 's'} with changed scores (${rel(path.join(report.dir, REGRADE_FILE))}; the earlier gradebook is ${rel(path.join(report.dir, PREVIOUS_GRADEBOOK_FILE))})`);
+    }
     if (report.interrupted) {
       io.err(`interrupted: ${report.students.length - report.gradebook.missing.length} of ${report.students.length} submissions are finished; run the same command with --resume to grade the rest`);
       return 130;
@@ -161,4 +190,4 @@ export const batch: CommandSpec = {
     }
     return 0;
   },
-};
+});

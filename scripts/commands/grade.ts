@@ -3,48 +3,48 @@ import * as path from 'path';
 import { gradeSubmission } from '../../graders/engine/core/grade';
 import { feedbackFiles, formatTable } from '../../graders/emit/score-table';
 import { ResultsSchema } from '../../graders/engine/core/results';
-import { SANDBOX_MODES } from '../../graders/engine/host/sandbox';
-import { ASSIGNMENT_OPTIONS, CommandSpec, UsageError, assignmentOption, choiceOption, numberOption, stringOption } from '../command';
+import { ASSIGNMENT_OPTIONS, SHARED_OPTIONS, UsageError, assignmentOption, defineCommand, flag, text } from '../command';
 
-export const grade: CommandSpec = {
+export const grade = defineCommand({
   name: 'grade',
   summary: "Grades one submission's labs and prints the score table (exit code 1 when points are lost).",
   options: {
-    submission: { type: 'string', placeholder: 'DIR', description: "folder holding the student's labs/ (default: this repository)" },
+    submission: text('DIR', "folder holding the student's labs/ (default: this repository)"),
     ...ASSIGNMENT_OPTIONS,
-    json: { type: 'string', placeholder: 'FILE', description: 'also write the results file (schema gradecheck/results v1)' },
-    feedback: { type: 'string', placeholder: 'DIR', description: 'also write feedback.md (and its figures) into DIR' },
-    sandbox: { type: 'string', placeholder: 'MODE', description: `isolation of student code: ${SANDBOX_MODES.join('|')} (default auto)` },
-    memory: { type: 'string', placeholder: 'MB', description: 'heap cap of the student process (default 512)' },
-    all: { type: 'boolean', description: 'show hidden items too (the instructor view)' },
-    'skip-typecheck': { type: 'boolean', description: 'do not report type errors' },
+    json: SHARED_OPTIONS.json,
+    feedback: text('DIR', 'also write feedback.md (and its figures) into DIR'),
+    sandbox: SHARED_OPTIONS.sandbox,
+    memory: SHARED_OPTIONS.memory,
+    all: flag('show hidden items too (the instructor view)'),
+    'skip-typecheck': flag('do not report type errors'),
   },
   async run(args, io) {
-    const submission = path.resolve(io.cwd, stringOption(args, 'submission') ?? io.root);
+    const submission = path.resolve(io.cwd, args.get('submission') ?? io.root);
     if (!fs.existsSync(submission) || !fs.statSync(submission).isDirectory()) throw new UsageError(`--submission: no folder ${submission}`);
-    const sandbox = choiceOption(args, 'sandbox', SANDBOX_MODES, 'auto');
-    const memoryMb = numberOption(args, 'memory', { min: 64, integer: true });
-    const json = stringOption(args, 'json');
+    const sandbox = args.get('sandbox');
+    const memoryMb = args.get('memory');
+    const json = args.get('json');
+    const view = args.get('all') ? 'instructor' : 'student';
     const results = await gradeSubmission({
       root: io.root,
       submission,
       labs: assignmentOption(args, io, 'grade', false).labs,
       sandbox,
       memoryMb,
-      typecheck: !args.values['skip-typecheck'],
+      typecheck: !args.get('skip-typecheck'),
       onLab: (lab) => io.stderrTTY && io.err(`grading ${lab}...`),
     });
-    io.out(formatTable(results, { view: args.values.all ? 'instructor' : 'student', color: io.stdoutTTY && !io.env.NO_COLOR }));
+    io.out(formatTable(results, { view, color: io.stdoutTTY && !io.env.NO_COLOR }));
     if (json) {
       const file = path.resolve(io.cwd, json);
       fs.mkdirSync(path.dirname(file), { recursive: true });
       fs.writeFileSync(file, JSON.stringify(ResultsSchema.parse(results), null, 2) + '\n');
       io.err(`results written to ${path.relative(io.cwd, file) || file}`);
     }
-    const feedback = stringOption(args, 'feedback');
+    const feedback = args.get('feedback');
     if (feedback) {
       const dir = path.resolve(io.cwd, feedback);
-      for (const [name, text] of Object.entries(feedbackFiles(results, { view: args.values.all ? 'instructor' : 'student' }))) {
+      for (const [name, text] of Object.entries(feedbackFiles(results, { view }))) {
         fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
         fs.writeFileSync(path.join(dir, name), text);
       }
@@ -52,4 +52,4 @@ export const grade: CommandSpec = {
     }
     return results.score < results.max_score ? 1 : 0;
   },
-};
+});

@@ -1,13 +1,13 @@
 import * as path from 'path';
 import { buildGradescope } from '../../graders/release/gradescope';
 import { formatLeaks } from '../../graders/release/leaks';
-import { ASSIGNMENT_OPTIONS, CommandSpec, UsageError, assignmentOption, stringOption } from '../command';
+import { ASSIGNMENT_OPTIONS, UsageError, assignmentOption, defineCommand, text } from '../command';
 
-export const gradescope: CommandSpec = {
+export const gradescope = defineCommand({
   name: 'gradescope',
   summary: 'Builds a Gradescope autograder zip: setup.sh, run_autograder, the graders with every item (hidden ones too) and their expected values.',
   options: {
-    out: { type: 'string', placeholder: 'FILE', description: 'the zip to write (default autograder.zip)' },
+    out: text('FILE', 'the zip to write (default autograder.zip)'),
     ...ASSIGNMENT_OPTIONS,
   },
   details: [
@@ -16,7 +16,7 @@ export const gradescope: CommandSpec = {
     'it to students. See docs/release.md.',
   ].join('\n'),
   async run(args, io) {
-    const out = path.resolve(io.cwd, stringOption(args, 'out') ?? 'autograder.zip');
+    const out = path.resolve(io.cwd, args.get('out') ?? 'autograder.zip');
     if (!out.endsWith('.zip')) throw new UsageError(`gradescope: --out must name a .zip file, not ${out}`);
     const built = await buildGradescope({ root: io.root, out, labs: assignmentOption(args, io, 'gradescope', true).labs, onProgress: (m) => io.stderrTTY && io.err(m) });
     if (built.leaks.length) {
@@ -27,4 +27,4 @@ export const gradescope: CommandSpec = {
     io.out(`autograder written to ${path.relative(io.cwd, out) || out} (${Math.round(built.bytes / 1024)} KB): ${items}`);
     return 0;
   },
-};
+});

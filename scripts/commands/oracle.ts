@@ -1,22 +1,22 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { formatNumber } from '../../graders/engine/core/compare';
+import { formatNumber } from '../../graders/emit/case-text';
 import { selectLabs } from '../../graders/engine/core/labs';
 import { ORACLE_TOLERANCE, checkOracle } from '../../graders/engine/authoring/oracle';
-import { CommandSpec, UsageError, listOption, stringOption } from '../command';
+import { SHARED_OPTIONS, UsageError, defineCommand, described, text } from '../command';
 
-export const oracle: CommandSpec = {
+export const oracle = defineCommand({
   name: 'oracle',
   summary: 'Checks the reference implementations against golden cases computed by PyTorch (rtol 1e-9, atol 1e-12).',
   options: {
-    dir: { type: 'string', placeholder: 'DIR', description: 'folder of <lab>.json case files (default: ../shared/oracle)' },
-    labs: { type: 'string', placeholder: 'a,b', description: 'labs to check (default: every lab with a case file)' },
+    dir: text('DIR', 'folder of <lab>.json case files (default: ../shared/oracle)'),
+    labs: described(SHARED_OPTIONS.labs, 'labs to check (default: every lab with a case file)'),
   },
   details: 'Exit code 1 when any case disagrees or could not be run, or a requested lab has no case file.',
   async run(args, io) {
-    const dir = path.resolve(io.cwd, stringOption(args, 'dir') ?? path.join(io.root, '..', 'shared', 'oracle'));
+    const dir = path.resolve(io.cwd, args.get('dir') ?? path.join(io.root, '..', 'shared', 'oracle'));
     if (!fs.existsSync(dir)) throw new UsageError(`--dir: no folder ${dir}`);
-    const requested = listOption(args, 'labs');
+    const requested = args.get('labs');
     let ok = true;
     let checked = 0;
     for (const lab of selectLabs(io.root, requested)) {
@@ -39,4 +39,4 @@ export const oracle: CommandSpec = {
     io.out(`tolerance: rtol ${ORACLE_TOLERANCE.rtol}, atol ${ORACLE_TOLERANCE.atol}; ${checked} cases checked`);
     return ok ? 0 : 1;
   },
-};
+});

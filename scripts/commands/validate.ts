@@ -1,20 +1,20 @@
 import { selectLabs } from '../../graders/engine/core/labs';
-import { SANDBOX_MODES, resolveSandbox } from '../../graders/engine/host/sandbox';
+import { resolveSandbox } from '../../graders/engine/host/sandbox';
 import { validateLab } from '../../graders/engine/authoring/validate';
 import { formatPoints } from '../../graders/emit/score-table';
-import { CommandSpec, choiceOption, listOption } from '../command';
+import { SHARED_OPTIONS, defineCommand, described } from '../command';
 
-export const validate: CommandSpec = {
+export const validate = defineCommand({
   name: 'validate',
   summary: 'Checks the graders: the reference gets full marks, the stub zero, and every mutant loses points exactly where it should, with its diagnosis.',
   options: {
-    labs: { type: 'string', placeholder: 'a,b', description: 'labs to validate (default: all)' },
-    sandbox: { type: 'string', placeholder: 'MODE', description: `isolation of graded code: ${SANDBOX_MODES.join('|')} (default auto)` },
+    labs: described(SHARED_OPTIONS.labs, 'labs to validate (default: all)'),
+    sandbox: described(SHARED_OPTIONS.sandbox, SHARED_OPTIONS.sandbox.description.replace('student code', 'graded code')),
   },
   async run(args, io) {
-    const sandbox = resolveSandbox(choiceOption(args, 'sandbox', SANDBOX_MODES, 'auto'));
+    const sandbox = resolveSandbox(args.get('sandbox'));
     let ok = true;
-    for (const name of selectLabs(io.root, listOption(args, 'labs'))) {
+    for (const name of selectLabs(io.root, args.get('labs'))) {
       const v = await validateLab(name, { root: io.root, sandbox, onProgress: (m) => io.stderrTTY && io.err(m) });
       ok &&= v.ok;
       io.out(`${name}: ${v.ok ? 'ok' : 'PROBLEMS'}`);
@@ -33,4 +33,4 @@ export const validate: CommandSpec = {
     }
     return ok ? 0 : 1;
   },
-};
+});

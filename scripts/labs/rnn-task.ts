@@ -7,25 +7,27 @@
  *
  * Options: --item ID (default task.rnn), --every N (default 25).
  *
- * It runs exactly what the grader runs: the item's first case (the series drawn from the case's
- * seed by graders/rnn.ops.ts), through the next_step op, on the reference (seen over labs/rnn/,
- * as the grader sees it) in a student process.
+ * It runs exactly what the grader runs: the item's first case (the training part of the series
+ * drawn by graders/rnn.inputs.ts), through the next_step op, on the reference (seen over
+ * labs/rnn/, as the grader sees it) in a student process, and the grader's test loss of the
+ * weights it returns, on the held-out part.
  */
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { ConcreteCase, concreteCase } from '../../graders/engine/core/cases';
 import { referenceTree } from '../../graders/engine/authoring/expected-values';
 import { StudentProcess } from '../../graders/engine/host/student-process';
+import { evaluated } from '../../graders/engine/core/expected';
 import { loadLab } from '../../graders/engine/core/labs';
 import { buildModules } from '../../graders/engine/host/modules';
+import { nextStepSeries } from '../../graders/rnn.inputs';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
 /** Mean squared error of predicting y_t from x_t by `predict` on the test windows the lab uses (starts 0, T, 2T, ...). */
 function baseline(c: ConcreteCase, predict: (x: number) => number): number {
-  const series = (c.inputs.series as { data: Float64Array }).data;
   const T = c.params.window as number;
-  const test = series.subarray(series.length - (c.params.testLength as number));
+  const test = nextStepSeries(c.params as Parameters<typeof nextStepSeries>[0]).heldOut.data;
   let sum = 0;
   let count = 0;
   for (let s = 0; s + T + 1 <= test.length; s += T) {
@@ -53,7 +55,7 @@ async function main(): Promise<void> {
       if (!r.ok) throw new Error(r.failure.message);
       const seconds = (Date.now() - started) / 1000;
       const losses = Array.from((r.value.losses as { data: Float64Array }).data);
-      const final = r.value.final_loss as number;
+      const final = evaluated(lab.ops[item.op], r.value, c.inputs, c.params).final_loss as number;
       const steps = losses.length;
       console.log(`\n${id} (${c.params.cell}, threshold ${item.bounds?.final_loss?.max}): ${JSON.stringify(c.params)}, ${seconds.toFixed(1)} s\n`);
       console.log(`| SGD steps | training loss (mean of the last ${every}) |\n|---:|---:|`);
@@ -66,7 +68,7 @@ async function main(): Promise<void> {
       console.log(`| predict the last value (y_t = x_t) | ${baseline(c, (x) => x).toFixed(3)} |`);
       console.log(`| the reference's ${String(c.params.cell).toUpperCase()} after ${steps} steps | ${final.toFixed(3)} |`);
       const digits = (v: number) => v.toPrecision(6);
-      console.log(`\nA run that draws exactly as the recipe says gets, to 6 digits: losses[0] = ${digits(losses[0])}, losses[${steps - 1}] = ${digits(losses[steps - 1])}, final_loss = ${digits(final)}.`);
+      console.log(`\nA run that draws exactly as the recipe says gets, to 6 digits: losses[0] = ${digits(losses[0])}, losses[${steps - 1}] = ${digits(losses[steps - 1])}, test loss = ${digits(final)}.`);
     }
   } finally {
     await proc.close();

@@ -1,4 +1,5 @@
-import { compareValues, formatMismatch, measureErrors, mismatchStatus } from '../../graders/engine/core/compare';
+import { compareValues, measureErrors, mismatchStatus } from '../../graders/engine/core/compare';
+import { formatMismatch } from '../../graders/emit/case-text';
 import { TensorValue } from '../../graders/engine/core/values';
 
 const t = (shape: number[], data: number[]): TensorValue => ({ shape, data: Float64Array.from(data) });

@@ -1,4 +1,5 @@
-import { GRADCHECK_DEFAULTS, gradcheck, upstreamLoss } from '../../graders/engine/core/gradcheck';
+import { GRADCHECK_DEFAULTS, GradcheckSettings, gradcheck as check, upstreamLoss } from '../../graders/engine/core/gradcheck';
+import { gradcheckText } from '../../graders/emit/case-text';
 import { Values, TensorValue } from '../../graders/engine/core/values';
 
 const t = (shape: number[], data: number[]): TensorValue => ({ shape, data: Float64Array.from(data) });
@@ -20,11 +21,13 @@ const right: Values = {
   w: Array.from(x.data).reduce((s, xi, i) => s + up.data[i] * Math.sin(xi), 0),
 };
 
+const gradcheck = (grads: Values, wrt: string[], settings: GradcheckSettings, seed: number) => check({ forward, inputs, upstream, grads, wrt, settings, seed });
+
 describe('gradcheck (central differences of the forward)', () => {
   test('a check with nothing to differentiate fails instead of agreeing (a gradient under a name that is not an input)', async () => {
-    const r = await gradcheck(forward, inputs, upstream, { dx: right.x }, [], GRADCHECK_DEFAULTS, 7);
-    expect(r).toMatchObject({ ok: false, checked: 0 });
-    expect(r.message).toContain('nothing to check');
+    const r = await gradcheck({ dx: right.x }, [], GRADCHECK_DEFAULTS, 7);
+    expect(r).toMatchObject({ agrees: false, checked: 0, problem: 'nothing_to_check' });
+    expect(gradcheckText(r)).toContain('nothing to check');
   });
 
   test('upstreamLoss is sum(output * upstream)', () => {
@@ -34,28 +37,28 @@ describe('gradcheck (central differences of the forward)', () => {
 
   for (const mode of ['full', 'fast'] as const) {
     test(`${mode} mode accepts the right gradient of tensors and plain numbers`, async () => {
-      const r = await gradcheck(forward, inputs, upstream, right, ['x', 'w'], { ...GRADCHECK_DEFAULTS, mode }, 7);
-      expect(r).toMatchObject({ ok: true, mode });
+      const r = await gradcheck(right, ['x', 'w'], { ...GRADCHECK_DEFAULTS, mode }, 7);
+      expect(r).toMatchObject({ agrees: true, mode });
     });
 
     test(`${mode} mode rejects a wrong gradient and says where`, async () => {
       const wrong = { ...right, x: t([2, 3], Array.from((right.x as TensorValue).data, (g, i) => (i === 4 ? g * 2 : g))) };
-      const r = await gradcheck(forward, inputs, upstream, wrong, ['x', 'w'], { ...GRADCHECK_DEFAULTS, mode }, 7);
-      expect(r.ok).toBe(false);
-      expect(r.message).toContain(mode === 'full' ? 'x[1, 1]: your backward gives' : 'along random direction');
+      const r = await gradcheck(wrong, ['x', 'w'], { ...GRADCHECK_DEFAULTS, mode }, 7);
+      expect(r.agrees).toBe(false);
+      expect(gradcheckText(r)).toContain(mode === 'full' ? 'x[1, 1]: your backward gives' : 'along random direction');
       // Either way the feedback names the input whose gradient is wrong, and its worst element.
       expect(r.disagreeing).toEqual(['x']);
-      if (mode === 'fast') expect(r.message).toContain('the gradient of x disagrees (worst element x[1, 1]: your backward gives');
+      if (mode === 'fast') expect(gradcheckText(r)).toContain('the gradient of x disagrees (worst element x[1, 1]: your backward gives');
     });
   }
 
   test('auto uses full mode up to max_full elements, fast mode above', async () => {
-    expect((await gradcheck(forward, inputs, upstream, right, ['x', 'w'], { ...GRADCHECK_DEFAULTS, max_full: 7 }, 1)).mode).toBe('full');
-    expect((await gradcheck(forward, inputs, upstream, right, ['x', 'w'], { ...GRADCHECK_DEFAULTS, max_full: 6 }, 1)).mode).toBe('fast');
+    expect((await gradcheck(right, ['x', 'w'], { ...GRADCHECK_DEFAULTS, max_full: 7 }, 1)).mode).toBe('full');
+    expect((await gradcheck(right, ['x', 'w'], { ...GRADCHECK_DEFAULTS, max_full: 6 }, 1)).mode).toBe('fast');
   });
 
   test('a missing gradient fails instead of passing silently', async () => {
-    const r = await gradcheck(forward, inputs, upstream, { x: right.x }, ['x', 'w'], { ...GRADCHECK_DEFAULTS, mode: 'full' }, 1);
-    expect(r.ok).toBe(false);
+    const r = await gradcheck({ x: right.x }, ['x', 'w'], { ...GRADCHECK_DEFAULTS, mode: 'full' }, 1);
+    expect(r.agrees).toBe(false);
   });
 });

@@ -3,29 +3,15 @@
  * in, syntax errors are reported with their place, and gradient feedback tells a wrong
  * forward from a wrong backward.
  */
-import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { expectedFor } from '../../graders/engine/core/expected';
 import { gradeSubmission } from '../../graders/engine/core/grade';
 import { loadLab } from '../../graders/engine/core/labs';
 import { ResultsSchema } from '../../graders/engine/core/results';
 import { ROOT } from '../support/paths';
+import { activationsSubmission } from '../support/submissions';
 
-const REFERENCE = fs.readFileSync(path.join(ROOT, 'reference', 'activations', 'activations.ts'), 'utf8');
-
-/** A submission folder whose activations.ts is the reference with some text replaced. */
-function submission(replacements: Array<[string, string]>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradecheck-sub-'));
-  let text = REFERENCE;
-  for (const [from, to] of replacements) {
-    expect(text.includes(from)).toBe(true);
-    text = text.replace(from, to);
-  }
-  fs.mkdirSync(path.join(dir, 'labs', 'activations'), { recursive: true });
-  fs.writeFileSync(path.join(dir, 'labs', 'activations', 'activations.ts'), text);
-  return dir;
-}
+const submission = activationsSubmission;
 
 const grade = (dir: string) => gradeSubmission({ root: ROOT, submission: dir, labs: ['activations'] });
 const byId = (r: Awaited<ReturnType<typeof grade>>) => Object.fromEntries(r.labs[0].items.map((i) => [i.id, i]));

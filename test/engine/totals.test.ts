@@ -17,7 +17,7 @@ function lab(name: string, items: ItemResult[], extra: Partial<LabResult> = {}):
 }
 
 function results(labs: LabResult[]): Results {
-  return { format: 'gradecheck/results', version: 1, submission: '.', sandbox: 'permission', score: labs.reduce((s, l) => s + l.score, 0), max_score: labs.reduce((s, l) => s + l.max_score, 0), labs };
+  return { format: 'gradecheck/results', version: 2, submission: '.', sandbox: 'permission', score: labs.reduce((s, l) => s + l.score, 0), max_score: labs.reduce((s, l) => s + l.max_score, 0), labs };
 }
 
 const now = new Date('2026-09-01T00:00:00Z');

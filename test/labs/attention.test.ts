@@ -7,7 +7,7 @@ import { loadLab } from '../../graders/engine/core/labs';
 import { Rng } from '../../labs/common/rng';
 import { DAYS, FORMATS, SOURCE_VOCAB, decodeTargets, drawDates, isHeldOut, isoDate, makeBatch, writeDate } from '../../labs/attention/provided/dates';
 import { givenTranslator, train } from '../../labs/attention/provided/translator';
-import { isoOfSentence } from '../../graders/attention.ops';
+import { isoOfSentence } from '../../graders/attention.inputs';
 import { main as translate } from '../../scripts/translate';
 import { labSuite } from '../support/lab-suite';
 import { ROOT } from '../support/paths';

@@ -23,7 +23,7 @@ function results(items: ItemResult[], due?: string): Results {
   const sum = (k: 'score' | 'max_score') => Math.round(items.reduce((s, i) => s + i[k], 0) * 1e6) / 1e6;
   return {
     format: 'gradecheck/results',
-    version: 1,
+    version: 2,
     submission: '.',
     score: sum('score'),
     max_score: sum('max_score'),

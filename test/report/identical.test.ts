@@ -19,7 +19,7 @@ function failing(id: string, digests: Record<string, string>, extra: Partial<Ite
 function results(student: string, items: ItemResult[]): Results {
   return {
     format: 'gradecheck/results',
-    version: 1,
+    version: 2,
     submission: student,
     score: 0,
     max_score: items.length,

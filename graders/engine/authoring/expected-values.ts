@@ -11,8 +11,9 @@ import { EXPECTED_FORMAT, EXPECTED_VERSION, ExpectedBundle, ExpectedCase, evalua
 import { filesUnder } from '../core/files';
 import type { Lab } from '../core/labs';
 import type { Mutant } from '../core/mutants';
-import { SpecError } from '../core/spec-files';
-import type { Item } from '../core/rubric';
+import { SpecDocument, SpecError } from '../core/spec-files';
+import { Item, selectGrads, stageOf } from '../core/rubric';
+import type { Values } from '../core/values';
 import { buildModules, directoryTree, mapTree, mountedTree, overlay, SourceTree } from '../host/modules';
 import { StudentProcess } from '../host/student-process';
 import { directCalls, exercised } from './callgraph';
@@ -32,7 +33,7 @@ export function mutantTree(root: string, lab: string, m: Mutant): SourceTree {
  * The engine's part in expected values, by hand: bump it when a change to the engine (how
  * cases are drawn, how values are converted or compared) changes what a bundle holds or means.
  */
-export const EXPECTED_ENGINE_VERSION = 2;
+export const EXPECTED_ENGINE_VERSION = 3;
 
 /**
  * The engine files that compute expected values (drawing cases, running the reference and the
@@ -40,11 +41,11 @@ export const EXPECTED_ENGINE_VERSION = 2;
  * among them: editing those must not invalidate every cache (and make `batch --resume`
  * regrade a class).
  */
-const ENGINE_FILES = ['core/cases.ts', 'core/values.ts', 'core/mutants.ts', 'core/expected.ts', 'core/rubric.ts', 'core/labs.ts', 'authoring/expected-values.ts', 'authoring/callgraph.ts', 'host/child.cjs'].map((f) => `graders/engine/${f}`);
+const ENGINE_FILES = ['kit.ts', 'core/cases.ts', 'core/values.ts', 'core/mutants.ts', 'core/expected.ts', 'core/rubric.ts', 'core/labs.ts', 'authoring/expected-values.ts', 'authoring/callgraph.ts', 'host/child.cjs'].map((f) => `graders/engine/${f}`);
 
 /** What the expected values of a lab are computed from, as repository-relative files. */
 export function expectedInputs(root: string, lab: string): string[] {
-  const parts = [`reference/${lab}`, `labs/${lab}`, 'labs/common', `rubrics/${lab}.yaml`, `graders/${lab}.ops.ts`, `fixtures/cases/${lab}.yaml`, `fixtures/mutants/${lab}`, ...ENGINE_FILES];
+  const parts = [`reference/${lab}`, `labs/${lab}`, 'labs/common', `rubrics/${lab}.yaml`, `graders/${lab}.ops.ts`, `graders/${lab}.inputs.ts`, `fixtures/cases/${lab}.yaml`, `fixtures/mutants/${lab}`, ...ENGINE_FILES];
   return parts.flatMap((p) => filesUnder(root, p));
 }
 
@@ -74,8 +75,14 @@ export function startTrusted(root: string, lab: Lab, tree: SourceTree = referenc
   return new StudentProcess(built.modules, { sandbox: 'none', memoryMb: TRUSTED_MEMORY_MB, trusted: true });
 }
 
-function fail(lab: string, who: string, item: Item, c: ConcreteCase, message: string): never {
-  throw new Error(`${who} fails on ${lab} item ${item.id}, case "${c.label}": ${message}`);
+/**
+ * The reference failing on a case is the lab author's to fix (the reference, or the ops: an
+ * input name the op reads that the case does not have): a SpecError located at the case.
+ */
+function fail(root: string, lab: Lab, item: Item, k: number, c: ConcreteCase, message: string): never {
+  const doc = SpecDocument.read(path.join(root, 'rubrics', `${lab.name}.yaml`), lab.rubric.file);
+  const i = lab.rubric.items.findIndex((it) => it.id === item.id);
+  throw new SpecError([doc.issue(['items', i, 'cases', k], `the reference fails on item ${item.id}, case "${c.label}" (op '${item.op}', ${lab.opsFile}): ${message}`)]);
 }
 
 /** Runs the reference (and the mutants) on every case of the given items. */
@@ -94,17 +101,24 @@ export async function computeExpected(root: string, lab: Lab, items: Item[] = la
     for (const item of items) {
       const op = lab.ops[item.op];
       const cases: ExpectedCase[] = [];
-      for (const spec of item.cases) {
+      for (const [k, spec] of item.cases.entries()) {
         const c = concreteCase(op, spec, lab.fixtures);
         const fwd = await reference.call({ op: item.op, stage: 'forward', inputs: c.inputs, params: c.params }, REFERENCE_TIMEOUT_MS);
-        if (!fwd.ok) fail(lab.name, 'the reference', item, c, fwd.failure.message);
+        if (item.check === 'throws') {
+          // What is expected is an Error: there are no outputs to compare.
+          if (fwd.ok) fail(root, lab, item, k, c, 'it returned a value, but the item checks that the forward throws an Error');
+          if (fwd.failure.status !== 'threw') fail(root, lab, item, k, c, fwd.failure.message);
+          cases.push({ label: c.label, seed: c.seed, inputs: c.inputs, params: c.params, outputs: {}, mutants: {} });
+          continue;
+        }
+        if (!fwd.ok) fail(root, lab, item, k, c, fwd.failure.message);
         const outputs = item.check === 'forward' ? evaluated(op, fwd.value, c.inputs, c.params) : fwd.value;
         const e: ExpectedCase = { label: c.label, seed: c.seed, inputs: c.inputs, params: c.params, outputs, mutants: {}, ms: fwd.ms, forward_ms: fwd.ms };
         if (item.check === 'backward') {
           e.upstream = drawUpstream(fwd.value, op.upstream, c.seed);
           const bwd = await reference.call({ op: item.op, stage: 'backward', inputs: c.inputs, params: c.params, upstream: e.upstream }, REFERENCE_TIMEOUT_MS);
-          if (!bwd.ok) fail(lab.name, 'the reference', item, c, bwd.failure.message);
-          e.grads = bwd.value;
+          if (!bwd.ok) fail(root, lab, item, k, c, bwd.failure.message);
+          e.grads = selectGrads(bwd.value, item.grads) as Values;
           e.ms = bwd.ms;
         }
         cases.push(e);
@@ -124,8 +138,8 @@ export async function computeExpected(root: string, lab: Lab, items: Item[] = la
     try {
       for (const item of its) {
         for (const e of bundle.items[item.id].cases) {
-          const r = await proc.call({ op: item.op, stage: item.check, inputs: e.inputs, params: e.params, upstream: e.upstream }, REFERENCE_TIMEOUT_MS);
-          e.mutants[id] = r.ok ? { value: item.check === 'forward' ? evaluated(lab.ops[item.op], r.value, e.inputs, e.params) : r.value } : { failure: r.failure.message };
+          const r = await proc.call({ op: item.op, stage: stageOf(item), inputs: e.inputs, params: e.params, upstream: e.upstream }, REFERENCE_TIMEOUT_MS);
+          e.mutants[id] = r.ok ? { value: answerOf(lab, item, e, r.value) } : { failure: r.failure.message };
         }
       }
     } finally {
@@ -135,6 +149,13 @@ export async function computeExpected(root: string, lab: Lab, items: Item[] = la
   return bundle;
 }
 
+
+/** A mutant's answer as the item compares it: evaluated outputs, or the gradients the reference has. */
+function answerOf(lab: Lab, item: Item, e: ExpectedCase, value: Values): Values {
+  if (item.check === 'forward') return evaluated(lab.ops[item.op], value, e.inputs, e.params);
+  if (item.check === 'backward') return Object.fromEntries(Object.keys(e.grads ?? {}).map((k) => [k, value[k]]));
+  return value;
+}
 
 /** The patched file text; throws when a `find` is missing or ambiguous (the reference moved on). */
 export function applyMutant(m: Mutant, original: string): string {

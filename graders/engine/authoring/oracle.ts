@@ -7,7 +7,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Tolerance, compareValues, formatMismatch, measureErrors } from '../core/compare';
+import { Tolerance, compareValues, measureErrors } from '../core/compare';
+import { formatMismatch } from '../../emit/case-text';
 import { startTrusted } from './expected-values';
 import { loadLab } from '../core/labs';
 import { Values, fromJson } from '../core/values';

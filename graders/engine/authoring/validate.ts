@@ -18,6 +18,9 @@ import { directoryTree, SourceTree } from '../host/modules';
 import type { LabResult } from '../core/results';
 import type { SandboxMode } from '../host/sandbox';
 import { compareValues } from '../core/compare';
+import { gradcheckText } from '../../emit/case-text';
+import { gradientMatches } from '../core/rubric';
+import { SpecDocument, formatIssue } from '../core/spec-files';
 import { Values, hasContinuous, isFloatTensor } from '../core/values';
 
 export interface MutantVerdict {
@@ -75,29 +78,69 @@ async function mapLimit<T, R>(items: T[], limit: number, f: (t: T) => Promise<R>
   return out;
 }
 
+/** Where a problem of a rubric item is, as `rubrics/<lab>.yaml:LINE:COL items[i].field: message`. */
+function locator(root: string, lab: Lab): (at: PropertyKey[], message: string) => string {
+  let doc: SpecDocument | undefined;
+  return (at, message) => formatIssue((doc ??= SpecDocument.read(path.join(root, 'rubrics', `${lab.name}.yaml`), lab.rubric.file)).issue(at, message));
+}
+
+/** The line of an op's definition in its ops file (`mse: {` or `mse: op({`), for messages. */
+export function opLocation(root: string, lab: Lab, op: string): string {
+  const text = fs.readFileSync(path.join(root, lab.opsFile), 'utf8').split('\n');
+  const escaped = op.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const line = text.findIndex((l) => new RegExp(`^\\s*['"]?${escaped}['"]?\\s*:`).test(l));
+  return line < 0 ? lab.opsFile : `${lab.opsFile}:${line + 1}`;
+}
+
+/**
+ * What the gradients of each backward item are named: every `grads` entry names an input of
+ * every case (weights are inputs too) and selects a gradient the reference's backward returns;
+ * without `grads`, a gradient under a name that is no input while a float input gets none is
+ * misnamed (`{ dy }` for input `y`). Each problem located in the rubric and the ops file.
+ */
+export function gradientNameProblems(root: string, lab: Lab, expected: ExpectedBundle): string[] {
+  const at = locator(root, lab);
+  const problems: string[] = [];
+  lab.rubric.items.forEach((item, i) => {
+    if (item.check !== 'backward' || !expected.items[item.id]) return;
+    const where = `op '${item.op}' (${opLocation(root, lab, item.op)})`;
+    for (const e of expected.items[item.id].cases) {
+      const inputs = Object.keys(e.inputs);
+      (item.grads ?? []).forEach((name, k) => {
+        if (!inputs.some((input) => gradientMatches(name, input))) {
+          problems.push(at(['items', i, 'grads', k], `case "${e.label}": "${name}" is not an input of ${where} (its inputs: ${inputs.join(', ')}); gradients are named after the inputs they belong to, weights included`));
+        } else if (!Object.keys(e.grads ?? {}).some((g) => gradientMatches(name, g))) {
+          problems.push(at(['items', i, 'grads', k], `case "${e.label}": the backward of ${where} returns no gradient "${name}"; gradients are named after the inputs they belong to`));
+        }
+      });
+      if (item.grads) continue;
+      // Gradients of inner values (an expression's nodes) may have names of their own; but a
+      // gradient under a name that is no input while a float input gets none is misnamed.
+      const strays = Object.keys(e.grads ?? {}).filter((name) => !(name in e.inputs));
+      const without = inputs.filter((name) => !(name in (e.grads ?? {})) && (typeof e.inputs[name] === 'number' || isFloatTensor(e.inputs[name])));
+      if (strays.length && without.length) {
+        const quoted = (names: string[]) => names.map((g) => `'${g}'`).join(', ');
+        problems.push(at(['items', i, 'op'], `case "${e.label}": the backward of ${where} returns ${quoted(strays)}, which ${strays.length > 1 ? 'are' : 'is'} not among its inputs, and no gradient for ${quoted(without)}: gradients are named after the inputs they belong to`));
+      }
+    }
+  });
+  return problems;
+}
+
 /** The reference's gradients against finite differences of its own forward, on drawn cases. */
 async function referenceSelfCheck(root: string, lab: Lab, expected: ExpectedBundle): Promise<string[]> {
+  const at = locator(root, lab);
   const proc = startTrusted(root, lab);
   const problems: string[] = [];
   try {
-    for (const [index, item] of lab.rubric.items.entries()) {
-      if (item.check !== 'backward') continue;
-      const where = `rubrics/${lab.name}.yaml: items[${index}] (${item.id})`;
-      for (const e of expected.items[item.id].cases) {
-        // Gradients of inner values (an expression's nodes) may have names of their own; but a
-        // gradient under a name that is no input while a float input gets none is misnamed.
-        const strays = Object.keys(e.grads ?? {}).filter((name) => !(name in e.inputs));
-        const without = Object.keys(e.inputs).filter((name) => !(name in (e.grads ?? {})) && (typeof e.inputs[name] === 'number' || isFloatTensor(e.inputs[name])));
-        if (strays.length && without.length) {
-          problems.push(`${where}, case "${e.label}": the backward of op '${item.op}' returns ${strays.map((g) => `'${g}'`).join(', ')}, which ${strays.length > 1 ? 'are' : 'is'} not among its inputs, and no gradient for ${without.map((g) => `'${g}'`).join(', ')}: gradients are named after the inputs they belong to`);
-        }
-      }
-    }
-    for (const item of lab.rubric.items.filter((it) => it.check === 'backward' && it.gradcheck.numeric)) {
+    for (const [i, item] of lab.rubric.items.entries()) {
+      if (item.check !== 'backward' || !item.gradcheck.numeric) continue;
       for (const [k, e] of expected.items[item.id].cases.entries()) {
         if (item.cases[k].fixture !== undefined) continue; // fixtures sit on kinks and extremes on purpose
         const r = await againstOwnForward(proc, item, e, e.grads ?? {}, 120000);
-        if (!r.ok) problems.push(`${item.id} (${e.label}): the reference's backward disagrees with finite differences of its forward: ${r.message}`);
+        // A check of nothing is no agreement (a gradient under a name that is no input checks 0 elements).
+        const what = r.checked === 0 && r.problem !== 'could_not_run' ? 'the check of the reference\'s backward against finite differences of its forward checked 0 elements' : 'the reference\'s backward disagrees with finite differences of its forward';
+        if (!r.agrees) problems.push(at(['items', i, 'cases', k], `${item.id}, case "${e.label}": ${what}: ${gradcheckText(r)}`));
       }
     }
   } finally {
@@ -127,6 +170,11 @@ export function indistinctMutants(lab: Lab, expected: ExpectedBundle): Map<strin
         const y = answer(e, b);
         return x !== undefined && y !== undefined && hasContinuous(y) && !compareValues(x, y, item.tolerance).ok;
       });
+    if (item.check === 'throws') {
+      // The reference throws; a mutant is told apart by answering at all.
+      for (const id of item.mutants) if (!exp.cases.some((e) => e.mutants[id]?.value !== undefined)) add(id, `(item ${item.id}: ${id} throws on every case too, so nothing tells it apart from the reference)`);
+      continue;
+    }
     for (const id of item.mutants) {
       if (!apart(undefined, id)) add(id, `(item ${item.id}: no case tells ${id} apart from the reference by continuous values, so its diagnosis could be quoted by coincidence)`);
       for (const other of item.mutants) {
@@ -169,7 +217,7 @@ export async function validateLab(name: string, opts: ValidateOptions): Promise<
   opts.onProgress?.(`${name}: graded the reference, the stub and ${mutants.length} mutants`);
 
   const refProblems = refResult.items.filter((i) => i.score !== i.max_score).map((i) => `${i.id}: ${i.status}: ${i.message}`);
-  refProblems.push(...(await referenceSelfCheck(root, lab, expected)));
+  refProblems.push(...gradientNameProblems(root, lab, expected), ...(await referenceSelfCheck(root, lab, expected)));
   const stubProblems = stubResult.items.filter((i) => i.score !== 0 || i.status !== 'not_implemented').map((i) => `${i.id}: ${i.status} (${i.score} points): ${i.message}`);
 
   const indistinct = indistinctMutants(lab, expected);

@@ -8,15 +8,19 @@
  *   name: ml-labs-autumn        # optional: Classroom 50's assignment, names of artefacts
  *   labs: [activations, backprop]
  *
+ * It also holds the course's deadline policy (due date and time zone, grace period, late
+ * penalty, cutoff, extensions, LMS column names: graders/policy/policy.ts, with a complete
+ * example in docs/assignment-example.yaml), which `batch` applies to the scores.
+ *
  * The schema is the single source of truth for the file and its type. It is strict (a misspelt
- * field is an error) and made to grow: due dates, grace periods, late penalties, extensions and
- * a roster belong in this file too. A bad file is refused with every problem at once, each with
- * its file, line and path (`assignment.yaml:2:9 labs[1]: no lab "atention" ...`).
+ * field is an error). A bad file is refused with every problem at once, each with its file,
+ * line and path (`assignment.yaml:2:9 labs[1]: no lab "atention" ...`).
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { z } from 'zod';
 import { InputError } from './errors';
+import { CoursePolicy, POLICY_FIELDS, resolvePolicy } from '../../policy/policy';
 import { listLabs } from './labs';
 import { SpecDocument, SpecError, SpecIssue } from './spec-files';
 
@@ -31,6 +35,7 @@ export const AssignmentSchema = z
       .optional()
       .describe("the assignment's name (Classroom 50's assignment; default: the labs joined by +)"),
     labs: z.array(z.string().min(1)).min(1).describe('the labs of the assignment, in gradebook order'),
+    ...POLICY_FIELDS,
   })
   .strict();
 
@@ -39,6 +44,8 @@ export type AssignmentFile = z.infer<typeof AssignmentSchema>;
 export interface Assignment extends AssignmentFile {
   /** Where it was read from (undefined: from --labs alone). */
   file?: string;
+  /** The deadline policy, resolved to instants (undefined: no due date). */
+  policy?: CoursePolicy;
 }
 
 /** Problems only the harness can see: labs it does not have, a lab named twice. */
@@ -57,8 +64,13 @@ export function loadAssignment(file: string, root: string, displayName = file): 
   const doc = SpecDocument.read(file, displayName);
   const parsed = doc.parseWith(AssignmentSchema);
   const issues = crossCheck(doc, parsed, listLabs(root));
+  const { policy, issues: policyIssues } = resolvePolicy(parsed);
+  issues.push(...policyIssues.map((i) => doc.issue(i.path, i.message)));
+  for (const [lab, key] of [...Object.keys(parsed.lms?.canvas?.columns ?? {}).map((l) => [l, 'canvas']), ...Object.keys(parsed.lms?.moodle?.columns ?? {}).map((l) => [l, 'moodle'])]) {
+    if (!parsed.labs.includes(lab)) issues.push(doc.issue(['lms', key, 'columns', lab], `"${lab}" is not a lab of this assignment (${parsed.labs.join(', ')})`));
+  }
   if (issues.length) throw new SpecError(issues);
-  return { ...parsed, file };
+  return { ...parsed, file, policy };
 }
 
 export interface AssignmentChoice {

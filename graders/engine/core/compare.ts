@@ -10,6 +10,8 @@
  * Records compare key by key (every expected key must be present; extra keys are ignored),
  * arrays element by element. A number and a shape-[] tensor are the same thing.
  */
+import { toJsonNumber } from './json-number';
+import type { MismatchData } from './results';
 import { TensorValue, Value, describeKind, isRecord, isTensor, unravel } from './values';
 
 export interface Tolerance {
@@ -177,39 +179,22 @@ export function measureErrors(expected: Value, actual: Value | undefined): Array
   return out;
 }
 
-// ----- formatting ------------------------------------------------------------------------------
-
-/** A number short enough to read and long enough to see the difference. */
-export function formatNumber(x: number): string {
-  if (!Number.isFinite(x)) return String(x);
-  if (x === 0) return Object.is(x, -0) ? '-0' : '0';
-  const a = Math.abs(x);
-  if (a >= 1e-3 && a < 1e6) return String(Number(x.toPrecision(8)));
-  return x.toExponential(4);
-}
-
-function formatIndex(index: number[]): string {
-  return index.length === 0 ? '' : ` at [${index.join(', ')}]`;
-}
-
-/** One line per mismatch: what is wrong, where, by how much. */
-export function formatMismatch(m: Mismatch): string {
-  const name = m.path || 'value';
-  switch (m.kind) {
-    case 'missing':
-      return `${name}: missing from what your function returned`;
-    case 'wrong_type':
-      return `${name}: expected ${m.expected}, got ${m.actual}`;
-    case 'wrong_shape':
-      return `${name}: wrong shape: expected [${m.expected.join(', ')}], got [${m.actual.join(', ')}]`;
-    case 'not_finite':
-      return `${name}: got ${formatNumber(m.actual)}${formatIndex(m.index)} where ${formatNumber(m.expected)} was expected (${m.off} of ${m.total} elements wrong or not finite; look for overflow in exp or a division by zero)`;
-    case 'wrong_value':
-      return (
-        `${name}: wrong value${formatIndex(m.index)} of shape [${m.shape.join(', ')}]: expected ${formatNumber(m.expected)}, got ${formatNumber(m.actual)}` +
-        ` (max abs error ${formatNumber(m.maxAbs)}, max rel error ${formatNumber(m.maxRel)}; ${m.off} of ${m.total} elements off)`
-      );
-  }
+/** A mismatch as the results file keeps it (results.ts), with the tolerance it was held to; words come from graders/emit/case-text.ts. */
+export function mismatchData(m: Mismatch, tolerance: Tolerance): MismatchData {
+  if (m.kind === 'missing' || m.kind === 'wrong_type' || m.kind === 'wrong_shape') return m;
+  return {
+    kind: m.kind,
+    path: m.path,
+    shape: m.shape,
+    index: m.index,
+    expected: toJsonNumber(m.expected),
+    actual: toJsonNumber(m.actual),
+    max_abs_error: toJsonNumber(m.maxAbs),
+    max_rel_error: toJsonNumber(m.maxRel),
+    elements_off: m.off,
+    elements: m.total,
+    tolerance: { rtol: tolerance.rtol, atol: tolerance.atol },
+  };
 }
 
 /** The status a failed comparison earns. */

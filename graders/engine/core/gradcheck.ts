@@ -11,7 +11,8 @@
  * The forward runs elsewhere (the student process); this module only plans and checks.
  */
 import { Rng } from '../../../labs/common/rng';
-import { formatNumber } from './compare';
+import { JsonNumber, toJsonNumber } from './json-number';
+import type { GradcheckVerdict } from './results';
 import { Value, Values, isFloatTensor, isTensor, unravel } from './values';
 
 export interface GradcheckSettings {
@@ -89,16 +90,26 @@ function withChanges(inputs: Values, slots: Slot[], changes: Array<[slot: number
   return copy;
 }
 
-export interface GradcheckResult {
-  ok: boolean;
-  mode: 'full' | 'fast';
-  /** Worst disagreement, for the feedback. */
-  message: string;
-  checked: number;
-  /** The inputs whose gradients disagree (named even when the check was a projection). */
-  disagreeing?: string[];
-  /** The worst element, as text, where it could be found. */
-  worst?: string;
+/** The verdict, as data (results.ts); graders/emit/case-text.ts says it in words. */
+export type GradcheckResult = GradcheckVerdict;
+
+/** One check: `grads` (a backward's) against finite differences of `forward` around `inputs`. */
+export interface GradcheckRequest {
+  forward: BatchForward;
+  inputs: Values;
+  /** The upstream gradient of each output: what makes the scalar L that is differentiated. */
+  upstream: Values;
+  grads: Values;
+  /** The inputs whose gradients are checked. */
+  wrt: string[];
+  settings: GradcheckSettings;
+  /** Of the random directions (fast mode). */
+  seed: number;
+}
+
+/** A request with its differentiable inputs found. */
+interface Check extends GradcheckRequest {
+  slots: Slot[];
 }
 
 function analyticAt(grads: Values, slot: Slot, i: number): number {
@@ -108,67 +119,67 @@ function analyticAt(grads: Values, slot: Slot, i: number): number {
   return NaN;
 }
 
-/**
- * Checks `grads` (the student's backward) against finite differences of `forward` around
- * `inputs`, for the inputs named in `wrt`.
- */
-export async function gradcheck(
-  forward: BatchForward,
-  inputs: Values,
-  upstream: Values,
-  grads: Values,
-  wrt: string[],
-  s: GradcheckSettings,
-  seed: number,
-): Promise<GradcheckResult> {
-  const slots = slotsOf(inputs, wrt);
-  const size = slots.reduce((n, sl) => n + sl.size, 0);
+function within(s: GradcheckSettings, numeric: number, analytic: number): boolean {
+  return Math.abs(numeric - analytic) <= s.atol + s.rtol * Math.abs(numeric) && Number.isFinite(analytic);
+}
+
+/** Checks `grads` against finite differences of `forward` around `inputs`, for the inputs named in `wrt`. */
+export async function gradcheck(request: GradcheckRequest): Promise<GradcheckResult> {
+  const c: Check = { ...request, slots: slotsOf(request.inputs, request.wrt) };
+  const size = c.slots.reduce((n, sl) => n + sl.size, 0);
   // Nothing to differentiate is no agreement: say so rather than pass (a gradient returned
   // under a name that is not an input would otherwise check 0 elements and look fine).
-  if (size === 0) return { ok: false, mode: 'full', checked: 0, message: `nothing to check: no float input among ${wrt.length ? wrt.join(', ') : 'the gradients returned'}` };
+  if (size === 0) return { agrees: false, mode: 'full', checked: 0, problem: 'nothing_to_check', inputs: request.wrt };
+  const s = c.settings;
   const mode = s.mode === 'auto' ? (size <= s.max_full ? 'full' : 'fast') : s.mode;
-  if (mode === 'full') return fullCheck(forward, inputs, upstream, grads, slots, s);
-  const fast = await projectionCheck(forward, inputs, upstream, grads, slots, slots.map((_, k) => k), s.projections, s, seed);
-  if (fast.ok) return { ok: true, mode, checked: fast.directions, message: '' };
-  const named = await nameDisagreeing(forward, inputs, upstream, grads, slots, s, seed);
-  const who = named.names.length ? `; the gradient of ${named.names.join(' and of ')} disagrees${named.worst ? ` (worst element ${named.worst})` : ''}` : '';
-  return { ok: false, mode, checked: fast.directions, message: `${fast.failures[0]} (${fast.failures.length} of ${fast.directions} projections disagree)${who}`, ...(named.names.length ? { disagreeing: named.names } : {}) };
+  if (mode === 'full') return fullCheck(c);
+  const fast = await projectionCheck(c, c.slots.map((_, k) => k), s.projections, c.seed);
+  if (fast.failures.length === 0) return { agrees: true, mode, checked: fast.directions };
+  const named = await nameDisagreeing(c);
+  return {
+    agrees: false,
+    mode,
+    checked: fast.directions,
+    direction: { ...fast.failures[0], disagreeing: fast.failures.length },
+    ...(named.names.length ? { disagreeing: named.names } : {}),
+    ...(named.worst ? { worst: named.worst } : {}),
+  };
 }
 
 /** Every element of every slot, one pair of forward runs each. */
-async function fullCheck(forward: BatchForward, inputs: Values, upstream: Values, grads: Values, slots: Slot[], s: GradcheckSettings): Promise<GradcheckResult> {
-  const within = (numeric: number, analytic: number) => Math.abs(numeric - analytic) <= s.atol + s.rtol * Math.abs(numeric);
+async function fullCheck(c: Check): Promise<GradcheckResult> {
+  const { slots, settings: s } = c;
   const size = slots.reduce((n, sl) => n + sl.size, 0);
   const batch: Values[] = [];
   slots.forEach((sl, k) => {
-    for (let i = 0; i < sl.size; i++) batch.push(withChanges(inputs, slots, [[k, i, s.eps]]), withChanges(inputs, slots, [[k, i, -s.eps]]));
+    for (let i = 0; i < sl.size; i++) batch.push(withChanges(c.inputs, slots, [[k, i, s.eps]]), withChanges(c.inputs, slots, [[k, i, -s.eps]]));
   });
-  const losses = (await forward(batch)).map((o) => upstreamLoss(o, upstream));
+  const losses = (await c.forward(batch)).map((o) => upstreamLoss(o, c.upstream));
   let at = 0;
-  let worst: { text: string; where: string; excess: number } | undefined;
+  let worst: (NonNullable<GradcheckResult['worst']> & { excess: number }) | undefined;
   let off = 0;
   const disagreeing = new Set<string>();
   slots.forEach((sl) => {
     for (let i = 0; i < sl.size; i++, at += 2) {
       const numeric = (losses[at] - losses[at + 1]) / (2 * s.eps);
-      const analytic = analyticAt(grads, sl, i);
-      if (!within(numeric, analytic) || !Number.isFinite(analytic)) {
-        off++;
-        disagreeing.add(sl.name);
-        const excess = Math.abs(numeric - analytic) - s.atol - s.rtol * Math.abs(numeric);
-        if (!worst || !(excess <= worst.excess)) {
-          const where = sl.shape.length ? `${sl.name}[${unravel(i, sl.shape).join(', ')}]` : sl.name;
-          worst = { where, text: `${where}: your backward gives ${formatNumber(analytic)}, finite differences of your forward give ${formatNumber(numeric)}`, excess };
-        }
+      const analytic = analyticAt(c.grads, sl, i);
+      if (within(s, numeric, analytic)) continue;
+      off++;
+      disagreeing.add(sl.name);
+      const excess = Math.abs(numeric - analytic) - s.atol - s.rtol * Math.abs(numeric);
+      if (!worst || !(excess <= worst.excess)) {
+        worst = { input: sl.name, index: unravel(i, sl.shape), backward: toJsonNumber(analytic), finite_differences: toJsonNumber(numeric), excess };
       }
     }
   });
-  return { ok: off === 0, mode: 'full', checked: size, message: worst ? `${worst.text} (${off} of ${size} elements disagree)` : '', ...(disagreeing.size ? { disagreeing: [...disagreeing], worst: worst?.text } : {}) };
+  if (!worst) return { agrees: true, mode: 'full', checked: size };
+  const { excess: _excess, ...found } = worst;
+  return { agrees: false, mode: 'full', checked: size, elements_off: off, disagreeing: [...disagreeing], worst: found };
 }
 
 /** `count` random unit directions over the chosen slots: v^T J u from differences against sum(grad * u). */
-async function projectionCheck(forward: BatchForward, inputs: Values, upstream: Values, grads: Values, slots: Slot[], chosen: number[], count: number, s: GradcheckSettings, seed: number) {
-  const within = (numeric: number, analytic: number) => Math.abs(numeric - analytic) <= s.atol + s.rtol * Math.abs(numeric);
+async function projectionCheck(c: Check, chosen: number[], count: number, seed: number) {
+  const { slots, settings: s } = c;
   const rng = new Rng(seed);
   const directions: Array<Array<[number, number, number]>> = [];
   const analytic: number[] = [];
@@ -185,34 +196,32 @@ async function projectionCheck(forward: BatchForward, inputs: Values, upstream: 
     norm = Math.sqrt(norm);
     const unit = raw.map(([k, i, u]) => [k, i, u / norm] as [number, number, number]);
     directions.push(unit);
-    analytic.push(unit.reduce((acc, [k, i, u]) => acc + analyticAt(grads, slots[k], i) * u, 0));
+    analytic.push(unit.reduce((acc, [k, i, u]) => acc + analyticAt(c.grads, slots[k], i) * u, 0));
   }
   const batch = directions.flatMap((u) => [
-    withChanges(inputs, slots, u.map(([k, i, x]) => [k, i, s.eps * x])),
-    withChanges(inputs, slots, u.map(([k, i, x]) => [k, i, -s.eps * x])),
+    withChanges(c.inputs, slots, u.map(([k, i, x]) => [k, i, s.eps * x])),
+    withChanges(c.inputs, slots, u.map(([k, i, x]) => [k, i, -s.eps * x])),
   ]);
-  const losses = (await forward(batch)).map((o) => upstreamLoss(o, upstream));
-  const failures: string[] = [];
+  const losses = (await c.forward(batch)).map((o) => upstreamLoss(o, c.upstream));
+  const failures: Array<{ number: number; backward: JsonNumber; finite_differences: JsonNumber }> = [];
   directions.forEach((_, p) => {
     const numeric = (losses[2 * p] - losses[2 * p + 1]) / (2 * s.eps);
-    if (!within(numeric, analytic[p]) || !Number.isFinite(analytic[p])) {
-      failures.push(`along random direction ${p + 1}, your backward gives ${formatNumber(analytic[p])}, finite differences of your forward give ${formatNumber(numeric)}`);
-    }
+    if (!within(s, numeric, analytic[p])) failures.push({ number: p + 1, backward: toJsonNumber(analytic[p]), finite_differences: toJsonNumber(numeric) });
   });
-  return { ok: failures.length === 0, failures, directions: directions.length };
+  return { failures, directions: directions.length };
 }
 
 /**
  * After a projection over all inputs disagrees: which inputs' gradients disagree, each checked
  * along a direction of its own, and the worst element of the first small one among them.
  */
-async function nameDisagreeing(forward: BatchForward, inputs: Values, upstream: Values, grads: Values, slots: Slot[], s: GradcheckSettings, seed: number): Promise<{ names: string[]; worst?: string }> {
+async function nameDisagreeing(c: Check): Promise<{ names: string[]; worst?: GradcheckResult['worst'] }> {
   const names: string[] = [];
-  for (const [k, sl] of slots.entries()) {
-    const own = await projectionCheck(forward, inputs, upstream, grads, slots, [k], 1, s, seed + 7919 * (k + 1));
-    if (!own.ok) names.push(sl.name);
+  for (const [k, sl] of c.slots.entries()) {
+    const own = await projectionCheck(c, [k], 1, c.seed + 7919 * (k + 1));
+    if (own.failures.length) names.push(sl.name);
   }
-  const small = slots.find((sl) => names.includes(sl.name) && sl.size <= s.max_full);
-  const worst = small ? (await fullCheck(forward, inputs, upstream, grads, [small], s)).worst : undefined;
+  const small = c.slots.find((sl) => names.includes(sl.name) && sl.size <= c.settings.max_full);
+  const worst = small ? (await fullCheck({ ...c, slots: [small] })).worst : undefined;
   return { names, ...(worst ? { worst } : {}) };
 }

@@ -3,18 +3,19 @@
  * Student code runs only in the student process; this side compares and scores.
  */
 import * as path from 'path';
-import { Comparison, compareValues, formatMismatch, mismatchStatus } from './compare';
+import { Comparison, compareValues, mismatchData, mismatchStatus, Tolerance } from './compare';
 import { ExpectedBundle, ExpectedCase, ExpectedItem, evaluated, expectedFor } from './expected';
 import type { OpDef } from './ops';
 import { outputFigure } from '../../emit/figures';
+import { itemMessage } from '../../emit/case-text';
 import { Budget, callBudget, loadBudget, SlowFunctions, SubmissionBudgets } from '../host/budgets';
 import { GradcheckResult, gradcheck } from './gradcheck';
 import { rootCauses } from './rootcause';
 import { CallFailure, StudentProcess, formatSeconds } from '../host/student-process';
 import { Lab, loadLab, selectLabs } from './labs';
 import { buildModules, directoryTree, overlay, SourceTree, submissionFiles } from '../host/modules';
-import { CaseResult, ItemResult, LabResult, Results, RESULTS_FORMAT, RESULTS_VERSION, Status, roundScore, sumScores } from './results';
-import type { Item } from './rubric';
+import { BoundsMiss, CaseResult, GradientFinding, ItemResult, LabResult, Results, Status, resultsOf, roundScore, sumScores, toJsonNumber } from './results';
+import { Item, stageOf } from './rubric';
 import { resolveSandbox, SandboxMode, SandboxRequest } from '../host/sandbox';
 import { typeErrors } from '../host/typecheck';
 import { Value, Values, hasContinuous, isTensor, valueDigest } from './values';
@@ -52,9 +53,11 @@ function pick(values: Values, keys: string[] | undefined): Values {
   return keys ? Object.fromEntries(keys.map((k) => [k, values[k]])) : values;
 }
 
-function comparisonVerdict(label: string, cmp: Comparison, value: Values): CaseVerdict {
-  if (cmp.ok) return { label, status: 'passed', message: '', value };
-  return { label, status: mismatchStatus(cmp.mismatches), message: cmp.mismatches.slice(0, 3).map(formatMismatch).join('; '), value };
+/** A comparison's outcome as data: the first three outputs or gradients that are off, and how many were. */
+function comparisonVerdict(label: string, cmp: Comparison, value: Values, tolerance: Tolerance): CaseVerdict {
+  if (cmp.ok) return { label, status: 'passed', value };
+  const shown = cmp.mismatches.slice(0, 3).map((m) => mismatchData(m, tolerance));
+  return { label, status: mismatchStatus(cmp.mismatches), mismatches: shown, ...(cmp.mismatches.length > shown.length ? { mismatches_total: cmp.mismatches.length } : {}), value };
 }
 
 function scalarOf(v: Value | undefined): number | undefined {
@@ -64,21 +67,22 @@ function scalarOf(v: Value | undefined): number | undefined {
 }
 
 function boundsVerdict(label: string, bounds: NonNullable<Item['bounds']>, value: Values): CaseVerdict {
-  const problems: string[] = [];
+  const misses: BoundsMiss[] = [];
   for (const [key, b] of Object.entries(bounds)) {
     const x = scalarOf(value[key]);
-    if (x === undefined || Number.isNaN(x)) problems.push(`${key}: expected a number, got ${JSON.stringify(value[key])?.slice(0, 60)}`);
-    else if (b.min !== undefined && !(x >= b.min)) problems.push(`${key} is ${x}, below the required ${b.min}`);
-    else if (b.max !== undefined && !(x <= b.max)) problems.push(`${key} is ${x}, above the allowed ${b.max}`);
+    const returned = JSON.stringify(value[key])?.slice(0, 60);
+    if (x === undefined || Number.isNaN(x)) misses.push({ key, ...(returned !== undefined ? { returned } : {}) });
+    else if (b.min !== undefined && !(x >= b.min)) misses.push({ key, actual: toJsonNumber(x), min: b.min });
+    else if (b.max !== undefined && !(x <= b.max)) misses.push({ key, actual: toJsonNumber(x), max: b.max });
   }
-  return problems.length ? { label, status: 'wrong_value', message: problems.join('; '), value } : { label, status: 'passed', message: '', value };
+  return misses.length ? { label, status: 'wrong_value', bounds: misses, value } : { label, status: 'passed', value };
 }
 
 /**
  * The second gradient oracle on one case: `grads` against central differences of the
  * process's own forward (the student's, or the reference's when validating it).
  */
-export async function againstOwnForward(proc: StudentProcess, item: Item, e: ExpectedCase, grads: Values, timeoutMs: number): Promise<GradcheckResult & { failedToRun?: boolean }> {
+export async function againstOwnForward(proc: StudentProcess, item: Item, e: ExpectedCase, grads: Values, timeoutMs: number): Promise<GradcheckResult> {
   const deadline = Date.now() + timeoutMs;
   const forward = async (batch: Values[]) => {
     const r = await proc.callMany(item.op, 'forward', batch.map((inputs) => ({ inputs, params: e.params })), deadline - Date.now());
@@ -87,34 +91,35 @@ export async function againstOwnForward(proc: StudentProcess, item: Item, e: Exp
   };
   const wrt = Object.keys(e.grads ?? {}).filter((k) => k in e.inputs);
   try {
-    return await gradcheck(forward, e.inputs, e.upstream ?? {}, grads, wrt, item.gradcheck, e.seed);
+    return await gradcheck({ forward, inputs: e.inputs, upstream: e.upstream ?? {}, grads, wrt, settings: item.gradcheck, seed: e.seed });
   } catch (err) {
-    return { ok: false, mode: 'full', checked: 0, message: `finite differences could not run: ${(err as Error).message}`, failedToRun: true };
+    return { agrees: false, mode: 'full', checked: 0, problem: 'could_not_run', reason: (err as Error).message };
   }
 }
 
-/** Separates "your forward is wrong" from "your backward disagrees with your own forward". */
-async function explainGradient(proc: StudentProcess, item: Item, e: ExpectedCase, grads: Values, deadline: number): Promise<string> {
+/**
+ * Why a backward disagrees with the reference: is the forward right, and does the backward agree
+ * with finite differences of it? (graders/emit/case-text.ts says which of these it means.)
+ */
+async function gradientFinding(proc: StudentProcess, item: Item, e: ExpectedCase, grads: Values, deadline: number): Promise<GradientFinding> {
   const fwd = await proc.call({ op: item.op, stage: 'forward', inputs: e.inputs, params: e.params }, deadline - Date.now());
-  if (!fwd.ok) return `(your forward could not be run to check this gradient: ${fwd.failure.message})`;
-  const forwardRight = compareValues(e.outputs, fwd.value, item.tolerance).ok;
-  const check = await againstOwnForward(proc, item, e, grads, deadline - Date.now());
-  // An empty check says nothing either way: no claim about the student's backward.
-  if (check.checked === 0 && !check.failedToRun) return forwardRight ? '' : 'Your forward is wrong too: fix the forward first.';
-  if (forwardRight && !check.ok) return `Your forward is right, but your backward disagrees with finite differences of it: ${check.message}.`;
-  if (!forwardRight && check.ok) return 'Your backward agrees with finite differences of your own forward, but your forward is wrong: fix the forward first.';
-  if (!forwardRight) return `Your forward is wrong, and your backward also disagrees with finite differences of your own forward: ${check.message}.`;
-  return 'Your backward agrees with finite differences of your forward, but not closely enough with the reference.';
+  if (!fwd.ok) return { forward: 'not_run', forward_problem: fwd.failure.message };
+  const forward = compareValues(e.outputs, fwd.value, item.tolerance).ok ? 'right' : 'wrong';
+  return { forward, own_forward: await againstOwnForward(proc, item, e, grads, deadline - Date.now()) };
 }
 
 async function gradeCase(proc: StudentProcess, item: Item, op: OpDef, e: ExpectedCase, deadline: number, budget: Budget): Promise<CaseVerdict> {
   const remaining = deadline - Date.now();
   if (remaining <= 0) return { label: e.label, status: 'timed_out', message: `not run: the item's ${formatSeconds(item.timeout * 1000)} ran out` };
   const ms = Math.min(remaining, budget.ms);
-  const r = await proc.call({ op: item.op, stage: item.check, inputs: e.inputs, params: e.params, upstream: e.upstream }, ms);
+  const r = await proc.call({ op: item.op, stage: stageOf(item), inputs: e.inputs, params: e.params, upstream: e.upstream }, ms);
   if (!r.ok && r.failure.status === 'timed_out' && r.failure !== proc.loadProblem) {
     // The budget, not the time that happened to be left: the same submission gets the same words.
     return { label: e.label, status: 'timed_out', message: `did not finish within ${formatSeconds(budget.ms)} (${budget.why}; an infinite loop?)` };
+  }
+  if (item.check === 'throws') {
+    if (!r.ok) return r.failure.status === 'threw' ? { label: e.label, status: 'passed', message: '' } : failureVerdict(e.label, r.failure);
+    return { label: e.label, status: 'wrong_value', message: 'returned a value where it should throw an Error (this input has no meaningful answer)', value: r.value };
   }
   if (!r.ok) return failureVerdict(e.label, r.failure);
   if (r.mutated.length) {
@@ -128,13 +133,12 @@ async function gradeCase(proc: StudentProcess, item: Item, op: OpDef, e: Expecte
       return { label: e.label, status: 'wrong_type', message: `what your code returned could not be evaluated: ${(err as Error).message}`, value: r.value };
     }
     if (item.bounds) return boundsVerdict(e.label, item.bounds, value);
-    return comparisonVerdict(e.label, compareValues(pick(e.outputs, item.outputs), value, item.tolerance), value);
+    return comparisonVerdict(e.label, compareValues(pick(e.outputs, item.outputs), value, item.tolerance), value, item.tolerance);
   }
-  const verdict = comparisonVerdict(e.label, compareValues(e.grads!, r.value, item.tolerance), r.value);
-  if (verdict.status === 'wrong_value' && item.gradcheck.numeric) {
-    const explanation = await explainGradient(proc, item, e, r.value, deadline);
-    if (explanation) verdict.message += ` ${explanation}`;
-  }
+  // The gradients the item compares are the reference's (selected by the item's `grads`).
+  const grads = pick(r.value, Object.keys(e.grads ?? {}));
+  const verdict = comparisonVerdict(e.label, compareValues(e.grads!, grads, item.tolerance), grads, item.tolerance);
+  if (verdict.status === 'wrong_value' && item.gradcheck.numeric) verdict.gradient = await gradientFinding(proc, item, e, r.value, deadline);
   return verdict;
 }
 
@@ -146,6 +150,8 @@ async function gradeCase(proc: StudentProcess, item: Item, op: OpDef, e: Expecte
 function diagnose(item: Item, exp: ExpectedItem, verdicts: CaseVerdict[]): string | undefined {
   const failing = verdicts.map((v, i) => ({ v, e: exp.cases[i] })).filter(({ v }) => v.status !== 'passed' && v.value !== undefined);
   if (failing.length === 0) return undefined;
+  // A refusal item: the mistake is answering at all, which a mutant that answers makes too.
+  if (item.check === 'throws') return Object.keys(exp.diagnoses).find((id) => failing.every(({ e }) => e.mutants[id]?.value !== undefined));
   for (const id of Object.keys(exp.diagnoses)) {
     const target = (e: ExpectedCase) => {
       const answer = e.mutants[id]?.value;
@@ -192,12 +198,7 @@ export async function gradeItem(proc: StudentProcess, item: Item, exp: ExpectedI
   const total = verdicts.length;
   const fraction = item.scoring === 'proportional' ? passed / total : passed === total ? 1 : 0;
   const firstFailure = verdicts.find((v) => v.status !== 'passed');
-  const sameEverywhere = passed === 0 && verdicts.every((v) => v.message === firstFailure?.message);
-  const message = !firstFailure
-    ? `${total} case${total > 1 ? 's' : ''} passed`
-    : total > 1 && !sameEverywhere
-      ? `case "${firstFailure.label}" (${total - passed} of ${total} failed): ${firstFailure.message}`
-      : firstFailure.message;
+  const cases: CaseResult[] = verdicts.map(({ value, ...c }) => ({ ...c, ...(c.status !== 'passed' && value ? { value_digest: valueDigest(value) } : {}) }));
   const diagnosedBy = firstFailure ? diagnose(item, exp, verdicts) : undefined;
   const diagnosis = diagnosedBy && exp.diagnoses[diagnosedBy].diagnosis;
   const figures = figuresOf(item, exp, verdicts);
@@ -207,13 +208,13 @@ export async function gradeItem(proc: StudentProcess, item: Item, exp: ExpectedI
     score: roundScore(item.points * fraction),
     max_score: item.points,
     status: firstFailure ? firstFailure.status : 'passed',
-    message,
+    message: itemMessage({ cases, message: '' }),
     ...(firstFailure && WRONG_ANSWER.has(firstFailure.status) && item.hints.length ? { hint: item.hints.join(' ') } : {}),
     ...(diagnosis ? { diagnosis } : {}),
     ...(diagnosedBy ? { diagnosed_by: diagnosedBy } : {}),
     visibility: item.visibility,
     duration_ms: Date.now() - started,
-    cases: verdicts.map(({ label, status, message: m, value }) => ({ label, status, message: m, ...(status !== 'passed' && value ? { value_digest: valueDigest(value) } : {}) })),
+    cases,
     ...(figures.length ? { figures } : {}),
   };
 }
@@ -265,7 +266,9 @@ export function attributeRootCauses(lab: Lab, items: ItemResult[], expected: Exp
     buildsOn: rubricItems.get(r.id)?.builds_on ?? [],
     visible: r.visibility === 'visible',
   }));
-  const failing = new Set(items.filter((r) => r.status !== 'passed' && r.score < r.max_score).map((r) => r.id));
+  // A stub fails for its own reason (it is not written yet), and a run on the stubs would group
+  // every lost point under the first function: neither cause nor consequence.
+  const failing = new Set(items.filter((r) => r.status !== 'passed' && r.status !== 'not_implemented' && r.score < r.max_score).map((r) => r.id));
   const roots = rootCauses(facts, failing);
   return items.map((r) => {
     const root = roots.get(r.id);
@@ -400,12 +403,5 @@ export async function gradeSubmission(opts: GradeOptions): Promise<Results> {
     const expected = await expectedFor(root, lab);
     labs.push(await gradeLab(lab, { root, tree, sandbox, memoryMb: opts.memoryMb, expected, typecheck: opts.typecheck, budgets, onItem: (r) => opts.onItem?.(name, r) }));
   }
-  return {
-    format: RESULTS_FORMAT,
-    version: RESULTS_VERSION,
-    submission: path.relative(process.cwd(), submission) || '.',
-    ...sumScores(labs),
-    sandbox,
-    labs,
-  };
+  return resultsOf(path.relative(process.cwd(), submission) || '.', sandbox, labs);
 }

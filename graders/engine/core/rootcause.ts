@@ -55,22 +55,31 @@ export interface RootCauseGroup {
   root: string;
   /** Points lost by the root item and by the items attributed to it. */
   lost: number;
+  /** Points lost by the items attributed to it (0 where the rubric forgives downstream failures). */
+  downstreamLost: number;
   /** The items attributed to it (not counting the root itself). */
   items: string[];
 }
 
-/** The points a lab lost, grouped by root cause (groups of one item are left out), most first. */
-export function lostByRootCause(lab: LabResult): { groups: RootCauseGroup[]; lost: number } {
+/**
+ * The points a lab lost, grouped by root cause (groups of one item are left out), most first,
+ * rubric order among equals. Pass a lab whose items are those a view lists to group only those.
+ */
+export function lostByRootCause(lab: Pick<LabResult, 'items'>): { groups: RootCauseGroup[]; lost: number } {
   const lostOf = (r: ItemResult) => r.max_score - r.score;
   const lost = lab.items.reduce((s, r) => s + lostOf(r), 0);
   const groups = new Map<string, RootCauseGroup>();
   for (const r of lab.items) {
     if (!r.root_cause) continue;
     const root = lab.items.find((x) => x.id === r.root_cause);
-    const g = groups.get(r.root_cause) ?? { root: r.root_cause, lost: root ? lostOf(root) : 0, items: [] };
+    const g = groups.get(r.root_cause) ?? { root: r.root_cause, lost: root ? lostOf(root) : 0, downstreamLost: 0, items: [] };
     g.lost += lostOf(r);
+    g.downstreamLost += lostOf(r);
     g.items.push(r.id);
     groups.set(r.root_cause, g);
   }
-  return { groups: [...groups.values()].sort((a, b) => b.lost - a.lost), lost };
+  // Rounded like scores, so that 0.1 + 0.2 points print as 0.3; Array.sort is stable: rubric order among equals.
+  const round = (v: number) => Math.round(v * 1e6) / 1e6;
+  const rounded = [...groups.values()].map((g) => ({ ...g, lost: round(g.lost), downstreamLost: round(g.downstreamLost) }));
+  return { groups: rounded.sort((a, b) => b.lost - a.lost), lost: round(lost) };
 }

@@ -47,6 +47,7 @@ const CaseSchema = z
   });
 
 export const VISIBILITIES = ['visible', 'hidden', 'after_due_date'] as const;
+export const CHECKS = ['forward', 'backward', 'throws'] as const;
 export const SCORINGS = ['all_or_nothing', 'proportional'] as const;
 
 const Bound = z.object({ min: z.number().optional(), max: z.number().optional() }).strict();
@@ -57,7 +58,14 @@ const ItemSchema = z
     title: z.string().min(1),
     points: z.number().positive(),
     op: z.string().min(1).describe('the operation called, as named in graders/<lab>.ops.ts'),
-    check: z.enum(['forward', 'backward']).describe("forward compares outputs; backward compares gradients"),
+    check: z
+      .enum(CHECKS)
+      .describe('forward compares outputs; backward compares gradients; throws passes when the forward throws an Error (a bad input refused rather than answered with NaN)'),
+    grads: z
+      .array(z.string().regex(/^[^*]*\*?[^*]*$/, 'a gradient name, or a name with one `*` (any characters): W_ih_l*'))
+      .min(1)
+      .optional()
+      .describe("backward: the gradients compared, by the name of the input they belong to (default: every gradient the op's backward returns)"),
     outputs: z.array(z.string()).min(1).optional().describe('forward outputs compared (default: all)'),
     bounds: z.record(z.string(), Bound).optional().describe('check these outputs against bounds instead of the reference'),
     cases: z.array(CaseSchema).min(1),
@@ -204,8 +212,16 @@ export function crossCheck(doc: SpecDocument, r: RubricFile, lab: LabCatalogue):
       return;
     }
     if (it.check === 'backward' && typeof op.backward !== 'function') issues.push(doc.issue(['items', i, 'check'], `op "${it.op}" has no backward`));
-    if (it.check === 'backward' && it.bounds) issues.push(doc.issue(['items', i, 'bounds'], 'bounds apply to forward checks only'));
-    if (it.check === 'backward' && it.figure) issues.push(doc.issue(['items', i, 'figure'], 'figures show forward outputs only'));
+    if (it.check !== 'forward' && it.bounds) issues.push(doc.issue(['items', i, 'bounds'], 'bounds apply to forward checks only'));
+    if (it.check !== 'forward' && it.figure) issues.push(doc.issue(['items', i, 'figure'], 'figures show forward outputs only'));
+    if (it.check !== 'forward' && it.outputs) issues.push(doc.issue(['items', i, 'outputs'], 'outputs apply to forward checks only'));
+    if (it.check !== 'backward' && it.grads) issues.push(doc.issue(['items', i, 'grads'], 'grads apply to backward checks only'));
+    // With input specs the names are known here; drawn inputs are checked by validate, case by case.
+    (it.grads ?? []).forEach((name, k) => {
+      if (it.check === 'backward' && op.inputs && typeof op.generate !== 'function' && !Object.keys(op.inputs).some((input) => gradientMatches(name, input))) {
+        issues.push(doc.issue(['items', i, 'grads', k], `op "${it.op}" has no input "${name}", so no gradient of that name (inputs: ${Object.keys(op.inputs).join(', ')}); gradients are named after the inputs they belong to`));
+      }
+    });
     it.cases.forEach((c, k) => {
       if (c.fixture !== undefined && !lab.fixtures.has(c.fixture)) issues.push(doc.issue(['items', i, 'cases', k, 'fixture'], `no fixture "${c.fixture}" in fixtures/cases/${lab.lab}.yaml`));
       if (c.seed !== undefined && !op.inputs && typeof op.generate !== 'function') issues.push(doc.issue(['items', i, 'cases', k, 'seed'], `op "${it.op}" cannot draw inputs from a seed (it declares no inputs); use a fixture`));
@@ -223,6 +239,25 @@ export function crossCheck(doc: SpecDocument, r: RubricFile, lab: LabCatalogue):
     });
   });
   return issues;
+}
+
+/** What the student process runs for an item: a `throws` check runs the forward. */
+export function stageOf(item: Pick<Item, 'check'>): 'forward' | 'backward' {
+  return item.check === 'backward' ? 'backward' : 'forward';
+}
+
+/** Whether a gradient named `name` is one an item's `grads` entry (a name, or a pattern with one `*`) selects. */
+export function gradientMatches(pattern: string, name: string): boolean {
+  const star = pattern.indexOf('*');
+  if (star < 0) return pattern === name;
+  const [head, tail] = [pattern.slice(0, star), pattern.slice(star + 1)];
+  return name.length >= head.length + tail.length && name.startsWith(head) && name.endsWith(tail);
+}
+
+/** The gradients an item compares: those its `grads` select, or all of them. */
+export function selectGrads(grads: Record<string, unknown>, patterns: string[] | undefined): Record<string, unknown> {
+  if (!patterns) return grads;
+  return Object.fromEntries(Object.entries(grads).filter(([name]) => patterns.some((p) => gradientMatches(p, name))));
 }
 
 /**

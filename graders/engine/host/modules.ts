@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import { isBuiltin } from 'module';
 import * as path from 'path';
 import type * as TS from 'typescript';
+import { SpecError, SpecIssue } from '../core/spec-files';
 import { cacheFolder, contentKey, readCached, typescriptVersion, writeCached } from './disk-cache';
 
 /** Root of the virtual file system the student process sees (paths in its stack traces). */
@@ -298,16 +299,16 @@ const COMPILED_VERSION = '1';
  * A file's JavaScript, syntax errors and the modules it names, cached in memory and on disk by
  * its content: a warm run of unchanged files never loads the compiler.
  */
-function compiled(harnessRoot: string, rel: string, text: string, isLab: boolean): CompiledFile {
+function compiled(harnessRoot: string, rel: string, text: string, withSpecifiers: boolean): CompiledFile {
   const folder = cacheFolder(harnessRoot, 'modules');
-  const key = contentKey(COMPILED_VERSION, typescriptVersion(harnessRoot), rel, String(isLab), text);
+  const key = contentKey(COMPILED_VERSION, typescriptVersion(harnessRoot), rel, String(withSpecifiers), text);
   const hit = compiledFiles.get(key) ?? readCached<CompiledFile>(folder, key);
   if (hit) {
     compiledFiles.set(key, hit);
     return hit;
   }
   const out = rel.endsWith('.ts') ? transpile(rel, text) : { js: text, diagnostics: [] };
-  const result: CompiledFile = { ...out, specifiers: isLab && /\.[cm]?[jt]s$/.test(rel) ? specifiersOf(text) : [] };
+  const result: CompiledFile = { ...out, specifiers: withSpecifiers && /\.[cm]?[jt]s$/.test(rel) ? specifiersOf(text) : [] };
   compiledFiles.set(key, result);
   writeCached(folder, key, result);
   return result;
@@ -327,6 +328,7 @@ export function buildModules(harnessRoot: string, tree: SourceTree, entries: str
   const refusal = (rel: string): string | undefined => (rel.startsWith('labs/') ? tree.refusal?.(rel) : undefined);
   const queue = [...entries, opsRel];
   const seen = new Set<string>();
+  const glueProblems: SpecIssue[] = [];
   while (queue.length) {
     const rel = queue.shift()!;
     if (seen.has(rel)) continue;
@@ -339,10 +341,11 @@ export function buildModules(harnessRoot: string, tree: SourceTree, entries: str
       continue;
     }
     const isLab = rel.startsWith('labs/');
+    const isGlue = rel === opsRel || rel === KIT;
     const forbidden = new Set<string>();
-    const file = compiled(harnessRoot, rel, text, isLab);
+    const file = compiled(harnessRoot, rel, text, isLab || isGlue);
     for (const s of file.specifiers) {
-      if (!leavesLabs(rel, s.spec) || forbidden.has(s.spec)) continue;
+      if (!isLab || !leavesLabs(rel, s.spec) || forbidden.has(s.spec)) continue;
       forbidden.add(s.spec);
       problems.push(forbiddenImport(rel, s.spec, s.line, s.column));
     }
@@ -356,6 +359,13 @@ export function buildModules(harnessRoot: string, tree: SourceTree, entries: str
         // Found in the source already, with its line (an escaped string reads differently here).
         if (forbidden.size === 0) problems.push(forbiddenImport(rel, spec));
         continue;
+      }
+      if (isGlue) {
+        const base = spec.startsWith('.') ? path.posix.normalize(path.posix.join(path.posix.dirname(rel), spec)) : undefined;
+        if (rel === KIT || !base || !EXTENSIONS.some((ext) => base + ext === KIT)) {
+          glueProblems.push(glueImport(rel, spec, file.specifiers));
+          continue;
+        }
       }
       if (spec.startsWith('.')) {
         const base = path.posix.normalize(path.posix.join(path.posix.dirname(rel), spec));
@@ -373,5 +383,23 @@ export function buildModules(harnessRoot: string, tree: SourceTree, entries: str
       }
     }
   }
+  if (glueProblems.length) throw new SpecError(glueProblems);
   return { modules: { files, resolutions, entries: entries.map((e) => `${VIRTUAL_ROOT}/${e}`), ops: `${VIRTUAL_ROOT}/${opsRel}` }, problems };
+}
+
+/** The lab author's kit: the one runtime import an ops file may have (it runs in the student process). */
+export const KIT = 'graders/engine/kit.ts';
+
+/**
+ * A runtime import of an ops file (or of the kit) other than the kit: the graders' bug, told
+ * with the file, line and import. Without this rule the import would be shipped into the
+ * student process (an engine file) or fail to load there (a package) with no word of why.
+ */
+function glueImport(rel: string, spec: string, specifiers: Specifier[]): SpecIssue {
+  const at = specifiers.find((s) => s.spec === spec);
+  const message =
+    rel === KIT
+      ? `the kit imports '${spec}' at run time: it is shipped into the student process and may import nothing (types only: \`import type\`)`
+      : `imports '${spec}' at run time: an ops file runs inside the student process, where its only runtime import may be the kit (${KIT}); import types with \`import type\`, and move grader-side code (drawing inputs, evaluate) to graders/<lab>.inputs.ts, which may import anything`;
+  return { file: rel, line: at?.line, column: at?.column, path: '', message };
 }

@@ -9,7 +9,13 @@ const path = require('path');
 const crypto = require('crypto');
 const Module = require('module');
 
-if (!Module._extensions['.ts']) {
+/*
+ * Ours even where a `.ts` loader is already there: Node's own (type stripping, which cannot
+ * compile all of TypeScript), or a hook someone else installs for a while and then removes
+ * (Jest does so around its global setup): without ours, a later require of .ts would fail.
+ */
+const OWN = Symbol.for('gradecheck.register');
+if (!(Module._extensions['.ts'] && Module._extensions['.ts'][OWN])) {
   const cacheDir = path.join(__dirname, '..', '..', '..', 'node_modules', '.cache', 'gradecheck', 'tsc');
   let ts;
   Module._extensions['.ts'] = function compileTs(module, filename) {
@@ -35,6 +41,7 @@ if (!Module._extensions['.ts']) {
     }
     module._compile(js, filename);
   };
+  Module._extensions['.ts'][OWN] = true;
 }
 
 /**

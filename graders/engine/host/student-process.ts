@@ -100,6 +100,40 @@ function treeRssMb(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
 }
 
 /**
+ * CPU time (user + system) of a process and its descendants so far, in ms, or undefined where
+ * /proc is absent (macOS, Windows: there, budgets are wall-clock time only). Clock ticks are
+ * 1/100 s on every Linux Node runs on.
+ */
+function treeCpuMs(pid: number): number | undefined {
+  let ticks = 0;
+  let seen = false;
+  const visit = (p: number, depth: number) => {
+    try {
+      const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+      // The fields after the command name (which may hold spaces) start at the last ')'.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+      seen = true;
+      if (depth > 3) return;
+      for (const c of fs.readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').split(/\s+/).filter(Boolean)) visit(Number(c), depth + 1);
+    } catch {
+      /* the process is gone, or there is no /proc */
+    }
+  };
+  visit(pid, 0);
+  return seen ? ticks * 10 : undefined;
+}
+
+/**
+ * A budget is the student's computing time: on a machine so busy that the process got less
+ * CPU than its budget by the deadline, the deadline moves on by what it is owed, up to this
+ * many times the budget in wall-clock time (a process that waits without computing is still
+ * stopped). So a loaded grading server does not fail correct code, and an infinite loop is
+ * stopped after the same computing time everywhere.
+ */
+const MAX_BUDGET_STRETCH = 8;
+
+/**
  * What a thrown error says, as the student's outcome. Every field came from the student
  * process, so none of them can make it anything but the student's own failure, and each is
  * bounded: a status that needs evidence (out of memory) comes from what the grader saw.
@@ -287,7 +321,18 @@ export class StudentProcess {
         resolve(r);
       };
       const startMb = child.pid ? treeRssMb(child.pid) : 0;
-      const timer = setTimeout(() => {
+      const startCpu = child.pid ? treeCpuMs(child.pid) : undefined;
+      const startedAt = Date.now();
+      const deadline = () => {
+        const cpu = child.pid && startCpu !== undefined ? treeCpuMs(child.pid) : undefined;
+        const owed = cpu === undefined ? 0 : ms - (cpu - startCpu!);
+        if (owed > 50 && Date.now() - startedAt + owed <= ms * MAX_BUDGET_STRETCH) {
+          timer = setTimeout(deadline, owed);
+          return;
+        }
+        outOfTime();
+      };
+      const outOfTime = () => {
         // Out of time while its memory kept growing (past its heap cap, or by more than
         // GROWTH_MB during the call): a memory bomb that a busy machine let run slowly, not a
         // plain loop. What the grader measured, not what the process printed.
@@ -299,7 +344,8 @@ export class StudentProcess {
         }
         this.kill('timed_out');
         finish({ failure: { status: 'timed_out', message: `did not finish within ${formatSeconds(budgetMs)} (an infinite loop?); the process was stopped` } });
-      }, ms);
+      };
+      let timer = setTimeout(deadline, ms);
       const limitMb = this.options.memoryMb + 256;
       const watch = setInterval(() => {
         if (!child.pid) return;

@@ -1,80 +1,34 @@
 /**
  * The Jest front end of the engine: `defineGrader('rnn')` in graders/rnn.test.ts makes one
- * Jest test per rubric item, graded in the student process like every other front end.
- * Each test file writes its lab's results to GRADECHECK_RESULTS_DIR, and the score-table
- * reporter (jest-reporter.cjs) prints them when the run ends.
+ * Jest test per rubric item. The score-table reporter (reporter.cjs) prints the lab's results
+ * when the run ends.
  *
- * In a student release, the lab's items left out of it (its manifest, release/manifest.ts) are
- * reported as pending. Environment: GRADECHECK_SUBMISSION (folder holding labs/, default the harness),
- * GRADECHECK_SANDBOX (auto|bwrap|permission|none), GRADECHECK_RESULTS_DIR.
+ * Normally the run's global setup (global-setup.cjs, pregrade.ts) has already graded every lab
+ * the run selects, in one process, and left a plan per lab: the grader file then only reports
+ * it, loading none of the engine. Without a plan (a configuration without that setup, or a lab
+ * it could not prepare) the lab is graded here, item by item (in-file.ts). Either way student
+ * code runs only in the student process.
  */
-import * as fs from 'fs';
 import * as path from 'path';
-import { expectedFor } from '../core/expected';
-import { LabSession, submissionTree } from '../core/grade';
-import { loadLab } from '../core/labs';
-import { formatTable } from '../../emit/score-table';
-import { RESULTS_FORMAT, RESULTS_VERSION, ItemResult } from '../core/results';
-import { resolveSandbox, SandboxRequest } from '../host/sandbox';
-import { forTerminal } from '../../emit/text';
-import { readReleaseManifest } from '../../release/manifest';
+import { ItemFailed, LabPlan, readPlan } from './plan';
 
 const HARNESS_ROOT = path.resolve(__dirname, '..', '..', '..');
 
-/** Jest prints the message in the student's terminal (and CI log): it quotes what their code threw. */
-class ItemFailed extends Error {
-  constructor(feedback: string) {
-    const message = forTerminal(feedback);
-    super(message);
-    this.name = 'ItemFailed';
-    this.stack = `${this.name}: ${message}`; // the message is the feedback; a stack would be noise
-  }
-}
-
-function explain(r: ItemResult): string {
-  const lines = [`${r.status}: ${r.message}`];
-  if (r.diagnosis) lines.push(`diagnosis: ${r.diagnosis}`);
-  if (r.hint) lines.push(`hint: ${r.hint}`);
-  return lines.join('\n');
+function reportPlan(plan: LabPlan): void {
+  describe(plan.describe, () => {
+    for (const t of plan.tests) {
+      test(t.title, () => {
+        if (t.outcome === 'failed') throw new ItemFailed(t.failure ?? 'failed');
+        // Jest runs only the tests -t selects, and the setup graded exactly those: this would be its bug.
+        if (t.outcome === 'not_selected') throw new Error(`gradecheck: ${plan.lab} item "${t.title}" was not graded in this run (the grader's -t selection disagrees with Jest's)`);
+      });
+    }
+  });
 }
 
 export function defineGrader(labName: string, root = HARNESS_ROOT): void {
-  const lab = loadLab(root, labName);
-  const submission = path.resolve(process.env.GRADECHECK_SUBMISSION ?? root);
-  const sandbox = resolveSandbox((process.env.GRADECHECK_SANDBOX as SandboxRequest | undefined) ?? 'auto');
-  // A student release holds no hidden items: the table says what they are worth, and when they are graded.
-  const withheld = readReleaseManifest(root)?.withheld[labName];
-  const pending = withheld && withheld.items > 0 ? { pending: withheld } : {};
-  let session: LabSession | undefined;
-
-  describe(`${lab.name}: ${lab.rubric.title}`, () => {
-    beforeAll(async () => {
-      const expected = await expectedFor(root, lab);
-      session = new LabSession(lab, { root, tree: submissionTree(root, submission), sandbox, expected, typecheck: true });
-    }, 120000);
-
-    afterAll(async () => {
-      if (!session) return;
-      await session.close();
-      const dir = process.env.GRADECHECK_RESULTS_DIR;
-      if (dir) {
-        fs.mkdirSync(dir, { recursive: true });
-        const results = { format: RESULTS_FORMAT, version: RESULTS_VERSION, submission: path.relative(process.cwd(), submission) || '.', sandbox, ...session.result(), ...pending };
-        fs.writeFileSync(path.join(dir, `${lab.name}.json`), JSON.stringify(results));
-      } else {
-        const r = { ...session.result(), ...pending };
-        process.stdout.write(formatTable({ format: RESULTS_FORMAT, version: RESULTS_VERSION, submission: '.', sandbox, score: r.score, max_score: r.max_score, labs: [r] }, { view: 'student' }) + '\n');
-      }
-    });
-
-    for (const item of lab.rubric.items) {
-      // Items without expected values (hidden ones, in a student release) are not there to test.
-      const run = async () => {
-        if (!session!.items.includes(item)) return;
-        const r = await session!.grade(item);
-        if (r.status !== 'passed') throw new ItemFailed(explain(r));
-      };
-      test(`${item.id} (${item.points} pt${item.points === 1 ? '' : 's'}): ${item.title}`, run, item.timeout * 1000 + 30000);
-    }
-  });
+  const plan = readPlan(labName);
+  if (plan) return reportPlan(plan);
+  // Loaded only here: a grader file that reports a plan needs none of the engine.
+  (require('./in-file') as typeof import('./in-file')).gradeInFile(labName, root);
 }

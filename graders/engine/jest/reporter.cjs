@@ -2,8 +2,9 @@
 /*
  * The reporter of `npm test` in a release (graders/release/templates/jest.config.js.tmpl, where it
  * is the only one) and of the harness's jest.graders.config.js (beside Jest's own): prints
- * gradecheck's score table when the run ends, from the results each grader file wrote to
- * GRADECHECK_RESULTS_DIR (see jest.ts), so that each failure is told once, in the table.
+ * gradecheck's score table when the run ends, from the results each lab's grading wrote to
+ * GRADECHECK_RESULTS_DIR (the global setup's, pregrade.ts, or a grader file's own, in-file.ts),
+ * so that each failure is told once, in the table.
  *
  * Options: `progress` (a line as each lab starts; the release has no other progress), `view`
  * (student, the default, or instructor). A grader file that could not run (no results) is shown
@@ -14,7 +15,7 @@ const fs = require('fs');
 const path = require('path');
 require('../host/register.cjs');
 const { feedbackFiles, formatTable } = require('../../emit/score-table.ts');
-const { ResultsSchema, sumScores } = require('../core/results.ts');
+const { ResultsSchema, resultsOf } = require('../core/results.ts');
 
 const labOf = (file) => path.basename(file).replace(/\.test\.ts$/, '');
 
@@ -41,9 +42,9 @@ class ScoreTableReporter {
     // Not a failed item (those are in the table): the grader file itself did not run.
     for (const [lab, message] of this.failures) if (!written.has(lab) && message) process.stdout.write(`\n${lab}: the grader could not run\n${message}\n`);
     if (files.length === 0) return;
-    const labs = files.map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')));
-    const { format, version, submission, sandbox } = labs[0];
-    const results = { format, version, submission, sandbox, ...sumScores(labs), labs: labs.map(({ format: _f, version: _v, submission: _s, sandbox: _b, ...lab }) => lab) };
+    // Each grader file wrote its lab's results; the run's are all their labs.
+    const parts = files.map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')));
+    const results = resultsOf(parts[0].submission, parts[0].sandbox, parts.flatMap((p) => p.labs));
     const view = this.options.view || 'student';
     const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
     process.stdout.write('\n' + formatTable(results, { view, color }) + '\n');

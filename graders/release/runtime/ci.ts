@@ -33,13 +33,14 @@ import { expectedFor } from '../../engine/core/expected';
 import { LabSession, submissionTree } from '../../engine/core/grade';
 import { Lab, loadLab, selectLabs } from '../../engine/core/labs';
 import { formatMarkdown, formatPoints, formatTable } from '../../emit/score-table';
-import { LabResult, Results, ResultsSchema, RESULTS_FORMAT, RESULTS_VERSION, roundScore, sumScores } from '../../engine/core/results';
+import { LabResult, Results, ResultsSchema, resultsOf, roundScore } from '../../engine/core/results';
 import { resolveSandbox, SANDBOX_MODES, SandboxRequest } from '../../engine/host/sandbox';
 import type { SubmissionBudgets } from '../../engine/host/budgets';
 import { isShown } from '../../engine/core/totals';
 import { readReleaseManifest } from '../manifest';
 import { studentView } from '../redact';
 import { forTerminal } from '../../emit/text';
+import { itemMessage } from '../../emit/case-text';
 import { annotation, commandsPaused, outputEntry } from './github';
 
 export interface CiOptions {
@@ -68,7 +69,7 @@ const DECLARATION = (name: string) => new RegExp(`^\\s*export\\s+(?:async\\s+)?(
 export function locator(graders: string, submission: string): Locate {
   const tree = submissionTree(graders, submission);
   return (labResult, item) => {
-    const thrown = /\(at (labs\/[^\s:()]+):(\d+):\d+\)/.exec(item.message);
+    const thrown = /\(at (labs\/[^\s:()]+):(\d+):\d+\)/.exec(itemMessage(item));
     if (thrown) return { file: thrown[1], line: Number(thrown[2]) };
     let lab: Lab;
     try {
@@ -150,7 +151,7 @@ export async function gradeLabsForCi(opts: { graders: string; submission: string
     const pending = { items: left.length + withheld.items, max_score: roundScore(left.reduce((s, it) => s + it.points, 0) + withheld.max_score) };
     labs.push({ ...session.result(), ...(pending.items > 0 ? { pending } : {}) });
   }
-  return { format: RESULTS_FORMAT, version: RESULTS_VERSION, submission: '.', ...sumScores(labs), sandbox, labs };
+  return resultsOf('.', sandbox, labs);
 }
 
 export async function gradeForCi(opts: CiOptions): Promise<CiOutcome> {

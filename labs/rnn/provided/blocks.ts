@@ -10,7 +10,7 @@
  * columns k*H .. (k+1)*H (G = 4 for the LSTM, 3 for the GRU); the states of a stack of L layers
  * (h0, hT, c0, cT) are [L, N, H], layer 0 first.
  */
-import { IntTensor, Tensor, matmul, tensor, transpose, zeros, zip } from '../common';
+import { IntTensor, Tensor, matmul, tensor, transpose, zeros, zip } from '../../common';
 
 // ----- a recurrent layer's weights ---------------------------------------------------------------
 

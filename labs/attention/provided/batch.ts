@@ -3,7 +3,7 @@
  * [N, A, B] tensor as a [A, B] matrix, and back, so that each batch element can use the 2-D
  * `matmul` and `transpose` of ../common.
  */
-import { Tensor, tensor } from '../common';
+import { Tensor, tensor } from '../../common';
 
 /** Batch element n of x: [N, A, B], as a new [A, B] matrix. */
 export function batchItem(x: Tensor, n: number): Tensor {

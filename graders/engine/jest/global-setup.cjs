@@ -1,0 +1,36 @@
+'use strict';
+/*
+ * Jest's global setup for the graders: grades, in Jest's own process, every lab whose grader
+ * file this run will run (sequencer.cjs knows which), and tells the grader files where the
+ * plans are (GRADECHECK_PREGRADED, inherited by Jest's workers): they then only report (see
+ * pregrade.ts, lab-tests.ts). Nothing it cannot prepare is lost: that lab's grader file grades
+ * it itself. Not used with --onlyFailures (Jest filters the files after this runs).
+ */
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+require('../host/register.cjs');
+const GraderSequencer = require('./sequencer.cjs');
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+const PLAN_ENV = 'GRADECHECK_PREGRADED';
+
+/** The labs of the run: grader files graders/<lab>.test.ts whose lab has a rubric. */
+function labsOf(files) {
+  const graders = path.join(ROOT, 'graders');
+  return files
+    .filter((f) => path.dirname(path.resolve(f)) === graders)
+    .map((f) => path.basename(f).replace(/\.test\.ts$/, ''))
+    .filter((lab) => fs.existsSync(path.join(ROOT, 'rubrics', `${lab}.yaml`)));
+}
+
+module.exports = async function globalSetup(globalConfig) {
+  delete process.env[PLAN_ENV];
+  if (globalConfig.onlyFailures || globalConfig.listTests) return;
+  const labs = labsOf(GraderSequencer.selectedFiles());
+  if (labs.length === 0) return;
+  const planDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradecheck-plan-'));
+  const { pregrade } = require('./pregrade.ts');
+  await pregrade({ root: ROOT, labs, testNamePattern: globalConfig.testNamePattern, planDir });
+  process.env[PLAN_ENV] = planDir;
+};

@@ -1,0 +1,88 @@
+/**
+ * Grading before the grader files run (Jest's global setup, global-setup.cjs): the labs the
+ * run selected, graded in Jest's own process, where the engine is loaded once and the sandbox
+ * checked once, a few labs at a time, each in its own student process (student code never
+ * runs here). Each lab leaves its results for the reporter, as a grader file would, and a plan
+ * its grader file reports (plan.ts). Only the items `-t` selects are graded, as Jest would.
+ *
+ * A lab that cannot be prepared here (a broken rubric, no expected values) gets no plan: its
+ * grader file grades it itself and fails the way it always did.
+ */
+import * as os from 'os';
+import type { LabSession } from '../core/grade';
+import type { Lab } from '../core/labs';
+import { labSession, openLab, reportLab, runContext, RunContext } from './lab-run';
+import { LabPlan, PLAN_FORMAT, PlannedTest, describeTitle, failureText, selectedBy, testTitle, writePlan } from './plan';
+
+export interface PregradeOptions {
+  /** The graders' root (a release, or the harness). */
+  root: string;
+  /** The labs whose grader files the run will run. */
+  labs: string[];
+  /** Jest's -t, when given. */
+  testNamePattern?: string | null;
+  /** Where the plans go. */
+  planDir: string;
+  /** Labs graded at the same time (default: the machine's cores, at most the labs). */
+  concurrency?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface PregradeOutcome {
+  /** Labs with a plan. */
+  planned: string[];
+  /** Labs left to their grader files, with why. */
+  left: Record<string, string>;
+}
+
+async function gradeOne(run: RunContext, lab: Lab, pattern: string | null | undefined, env: NodeJS.ProcessEnv): Promise<LabPlan> {
+  const describe = describeTitle(lab.name, lab.rubric.title);
+  const selected = lab.rubric.items.filter((item) => selectedBy(pattern, describe, testTitle(item)));
+  const tests: PlannedTest[] = lab.rubric.items.map((item) => ({ title: testTitle(item), outcome: 'not_selected' }));
+  // As in a grader file: with no item selected, Jest runs none of its hooks and the lab has no results.
+  if (selected.length === 0) return { format: PLAN_FORMAT, lab: lab.name, describe, tests };
+  let session: LabSession | undefined;
+  try {
+    session = await labSession(run, lab);
+    for (const item of selected) {
+      const i = lab.rubric.items.indexOf(item);
+      if (!session.items.includes(item)) {
+        tests[i] = { title: tests[i].title, outcome: 'no_expected' };
+        continue;
+      }
+      const r = await session.grade(item);
+      tests[i] = r.status === 'passed' ? { title: tests[i].title, outcome: 'passed' } : { title: tests[i].title, outcome: 'failed', failure: failureText(r) };
+    }
+  } finally {
+    await session?.close();
+  }
+  reportLab(run, session!, env);
+  return { format: PLAN_FORMAT, lab: lab.name, describe, tests };
+}
+
+export async function pregrade(opts: PregradeOptions): Promise<PregradeOutcome> {
+  const env = opts.env ?? process.env;
+  const outcome: PregradeOutcome = { planned: [], left: {} };
+  let run: RunContext;
+  try {
+    run = runContext(opts.root, env);
+  } catch (err) {
+    for (const name of opts.labs) outcome.left[name] = (err as Error).message;
+    return outcome;
+  }
+  const queue = [...opts.labs];
+  const worker = async () => {
+    for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
+      try {
+        writePlan(opts.planDir, await gradeOne(run, openLab(opts.root, name), opts.testNamePattern, env));
+        outcome.planned.push(name);
+      } catch (err) {
+        outcome.left[name] = (err as Error).message;
+      }
+    }
+  };
+  const concurrency = Math.max(1, Math.min(opts.concurrency ?? os.availableParallelism(), opts.labs.length));
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  outcome.planned.sort();
+  return outcome;
+}

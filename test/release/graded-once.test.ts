@@ -1,0 +1,101 @@
+/**
+ * `npm test` in a student release grades the labs the run selects once, in Jest's global
+ * setup, and the grader files only report what it found (graders/engine/jest/pregrade.ts):
+ * shown by replacing the in-file grading path with one that fails, which a run with the
+ * global setup never reaches. Without the setup, the grader files grade themselves and find
+ * the same. `npm test -- <lab>` grades only that lab, and `-t` only the items it names.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { loadLab } from '../../graders/engine/core/labs';
+import { Results, ResultsSchema } from '../../graders/engine/core/results';
+import { buildRelease } from '../../graders/release/build';
+import { ROOT } from '../support/paths';
+import { cleanEnv, npmCiOffline, run, tempDir } from './support';
+
+const LABS = ['activations', 'backprop'];
+const IN_FILE = path.join('graders', 'engine', 'jest', 'in-file.ts');
+
+let dir: string;
+let inFile: string;
+
+beforeAll(async () => {
+  dir = path.join(tempDir('graded-once'), 'student');
+  await buildRelease({ root: ROOT, out: dir, labs: LABS });
+  // activations solved, backprop left as the stubs: passing and failing items both.
+  fs.cpSync(path.join(ROOT, 'reference', 'activations'), path.join(dir, 'labs', 'activations'), { recursive: true });
+  npmCiOffline(dir);
+  inFile = fs.readFileSync(path.join(dir, IN_FILE), 'utf8');
+  // Whatever reaches the in-file path now fails loudly.
+  fs.writeFileSync(path.join(dir, IN_FILE), "export function gradeInFile(lab: string): void {\n  throw new Error(`graded in the grader file of ${lab}`);\n}\n");
+}, 300000);
+
+afterAll(() => {
+  if (dir) fs.rmSync(path.dirname(dir), { recursive: true, force: true });
+});
+
+function jest(args: string[], json: string) {
+  const jestBin = require.resolve('jest/bin/jest', { paths: [dir] });
+  return run(process.execPath, [jestBin, ...args], { cwd: dir, env: cleanEnv({ GRADECHECK_JSON: json, GRADECHECK_SANDBOX: 'permission' }) });
+}
+
+const outcomes = (r: Results) => r.labs.map((l) => ({ lab: l.lab, score: l.score, items: l.items.map(({ id, status, score, message }) => ({ id, status, score, message })) }));
+
+describe('npm test in a release', () => {
+  let all: Results;
+
+  test('grades every lab in the global setup: the grader files only report (the in-file path is never reached)', () => {
+    const json = path.join(path.dirname(dir), 'all.json');
+    const r = jest([], json);
+    expect(r.stdout + r.stderr).not.toContain('graded in the grader file');
+    all = ResultsSchema.parse(JSON.parse(fs.readFileSync(json, 'utf8')));
+    expect(all.labs.map((l) => l.lab)).toEqual(LABS);
+    const activations = all.labs.find((l) => l.lab === 'activations')!;
+    expect(activations.score).toBe(activations.max_score);
+    const backprop = all.labs.find((l) => l.lab === 'backprop')!;
+    expect(backprop.items.length).toBeGreaterThan(0);
+    expect(backprop.items.filter((i) => i.status === 'passed')).toEqual([]);
+    // Jest sees the failures the table shows: one failing test per failing item.
+    expect(r.status).not.toBe(0);
+    for (const lab of LABS) expect(r.stdout).toContain(`grading ${lab}...`);
+  }, 180000);
+
+  test('without the global setup, the grader files grade themselves and find the same', () => {
+    fs.writeFileSync(path.join(dir, IN_FILE), inFile);
+    const config = path.join(dir, 'jest.nosetup.config.js');
+    fs.writeFileSync(config, "const { globalSetup, globalTeardown, testSequencer, ...config } = require('./jest.config.js');\nmodule.exports = config;\n");
+    try {
+      const json = path.join(path.dirname(dir), 'in-file.json');
+      jest(['-c', config], json);
+      const inFiles = ResultsSchema.parse(JSON.parse(fs.readFileSync(json, 'utf8')));
+      expect(outcomes(inFiles)).toEqual(outcomes(all));
+    } finally {
+      fs.rmSync(config, { force: true });
+      fs.writeFileSync(path.join(dir, IN_FILE), "export function gradeInFile(lab: string): void {\n  throw new Error(`graded in the grader file of ${lab}`);\n}\n");
+    }
+  }, 180000);
+
+  test('npm test -- <lab> grades only that lab', () => {
+    const json = path.join(path.dirname(dir), 'one.json');
+    const r = jest(['backprop'], json);
+    expect(r.stdout + r.stderr).not.toContain('graded in the grader file');
+    expect(r.stdout).toContain('grading backprop...');
+    expect(r.stdout).not.toContain('grading activations...');
+    const one = ResultsSchema.parse(JSON.parse(fs.readFileSync(json, 'utf8')));
+    expect(outcomes(one)).toEqual(outcomes(all).filter((l) => l.lab === 'backprop'));
+  }, 180000);
+
+  test('-t grades only the items whose test name matches, as Jest selects them', () => {
+    const json = path.join(path.dirname(dir), 'some.json');
+    const r = jest(['activations', '-t', 'softmax'], json);
+    expect(r.stdout + r.stderr).not.toContain('graded in the grader file');
+    expect(r.status).toBe(0);
+    const some = ResultsSchema.parse(JSON.parse(fs.readFileSync(json, 'utf8')));
+    const expected = loadLab(dir, 'activations').rubric.items.filter((it) => /softmax/i.test(`${it.id} ${it.title}`)).map((it) => it.id);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(some.labs.map((l) => l.lab)).toEqual(['activations']);
+    expect(some.labs[0].items.map((i) => i.id)).toEqual(expected);
+    // Jest ran exactly those tests, and skipped the rest.
+    expect(r.stdout).toContain('(only the items whose name matches -t "softmax" were graded)');
+  }, 180000);
+});
