@@ -111,6 +111,8 @@ function treeRss(pid: number): number {
 
 interface Measured {
   seconds: number;
+  /** The 1-minute load average when the run started and when it ended (other work on the machine). */
+  load: [number, number];
   peakBytes: number;
   exitCode: number | undefined;
   stderr: string;
@@ -120,12 +122,13 @@ interface Measured {
 async function measure(command: string, args: string[], env: Record<string, string> = {}): Promise<Measured> {
   const { execa } = await import('execa');
   const started = process.hrtime.bigint();
+  const loadBefore = os.loadavg()[0];
   const child = execa(command, args, { cwd: ROOT, env: { ...env, CI: 'true', NO_COLOR: '1' }, reject: false, stdin: 'ignore' });
   let peak = 0;
   const sampler = setInterval(() => child.pid && (peak = Math.max(peak, treeRss(child.pid))), 100);
   const result = await child;
   clearInterval(sampler);
-  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, peakBytes: peak, exitCode: result.exitCode, stderr: String(result.stderr ?? '') };
+  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, load: [loadBefore, os.loadavg()[0]], peakBytes: peak, exitCode: result.exitCode, stderr: String(result.stderr ?? '') };
 }
 
 /** The slowest submission and the median time, from each submission's seconds. */
@@ -166,11 +169,18 @@ async function main(): Promise<number> {
       sample: { type: 'string', default: '20' },
       labs: { type: 'string' },
       keep: { type: 'boolean', default: false },
+      'batch-only': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
-    process.stdout.write('npm run bench -- [--count K (200)] [--jobs N (cores)] [--sample S (20)] [--labs a,b (all)] [--keep]\n');
+    process.stdout.write(
+      [
+        'npm run bench -- [--count K (200)] [--jobs N (cores)] [--sample S (20)] [--labs a,b (all)] [--keep] [--batch-only]',
+        '  --batch-only  time batch alone (no baseline, no ratio): for iterating on batch speed',
+        '',
+      ].join('\n'),
+    );
     return 0;
   }
   const count = Number(values.count);
@@ -205,6 +215,34 @@ async function main(): Promise<number> {
   if (batchAll.exitCode !== 0) throw new Error(`batch failed (exit ${batchAll.exitCode}): ${batchAll.stderr.slice(-2000)}`);
   log(`batch: grading the ${sampleSize} sampled submissions...`);
   const batchSample = await measure(process.execPath, [CLI, 'batch', sample, '--out', path.join(work, 'out-sample'), '--jobs', String(jobs), ...labsArg]);
+  const timingRow = (label: string, seconds: Map<string, number>) => {
+    const t = perSubmission(seconds);
+    const slowest = t ? `${t.slowest.id} (${kindOf.get(t.slowest.id)}) ${t.slowest.seconds.toFixed(1)} s` : '-';
+    return `  ${label.padEnd(66)} ${slowest.padStart(30)} ${(t ? `${t.median.toFixed(2)} s` : '-').padStart(9)}`;
+  };
+  const loadText = (m: Measured) => `${m.load[0].toFixed(1)}–${m.load[1].toFixed(1)}`;
+  const row = (label: string, m: { seconds: number; peakBytes: number; load?: [number, number] }, rate: number) =>
+    `  ${label.padEnd(66)} ${duration(m.seconds).padStart(14)} ${fmt(rate).padStart(9)} ${mb(m.peakBytes).padStart(9)} ${(m.load ? loadText(m as Measured) : '').padStart(10)}`;
+  const header = [
+    '',
+    `gradecheck bench: ${count} synthetic submissions, labs ${names.join(', ')}; ${os.availableParallelism()} cores, sandbox ${sandbox}`,
+    `  mix: ${[...kinds].map(([k, n]) => `${n} ${k}`).join(', ')}`,
+    '',
+    `  ${''.padEnd(66)} ${'time'.padStart(14)} ${'subs/min'.padStart(9)} ${'peak RSS'.padStart(9)} ${'load avg'.padStart(10)}`,
+    row(`batch --jobs ${jobs}, all ${count}`, batchAll, perMinute(count, batchAll.seconds)),
+    row(`batch --jobs ${jobs}, the ${sampleSize} sampled`, batchSample, perMinute(sampleSize, batchSample.seconds)),
+  ];
+  const batchTimings = [
+    `  per submission ${''.padEnd(51)} ${'slowest'.padStart(30)} ${'median'.padStart(9)}`,
+    timingRow(`batch --jobs ${jobs}, all ${count}`, batchSeconds(path.join(work, 'out-all'))),
+    timingRow(`batch --jobs ${jobs}, the ${sampleSize} sampled`, batchSeconds(path.join(work, 'out-sample'))),
+  ];
+  if (values['batch-only']) {
+    process.stdout.write([...header, '', ...batchTimings, ''].join('\n'));
+    if (values.keep) log(`kept ${work}`);
+    else fs.rmSync(work, { recursive: true, force: true });
+    return 0;
+  }
 
   // The baseline: one Jest process per lab per submission, one after another (as a Classroom
   // workflow's steps do). One untimed run first, so that ts-jest's compile cache is warm.
@@ -232,28 +270,13 @@ async function main(): Promise<number> {
   const baselineRate = perMinute(sampleSize, baselineSeconds);
   const ratio = batchRate / baselineRate;
   const sameRatio = batchSampleRate / baselineRate;
-  const row = (label: string, seconds: number, rate: number, peak: number) =>
-    `  ${label.padEnd(66)} ${duration(seconds).padStart(14)} ${fmt(rate).padStart(9)} ${mb(peak).padStart(9)}`;
-  const timingRow = (label: string, seconds: Map<string, number>) => {
-    const t = perSubmission(seconds);
-    const slowest = t ? `${t.slowest.id} (${kindOf.get(t.slowest.id)}) ${t.slowest.seconds.toFixed(1)} s` : '-';
-    return `  ${label.padEnd(66)} ${slowest.padStart(30)} ${(t ? `${t.median.toFixed(2)} s` : '-').padStart(9)}`;
-  };
   const lines = [
-    '',
-    `gradecheck bench: ${count} synthetic submissions, labs ${names.join(', ')}; ${os.availableParallelism()} cores, sandbox ${sandbox}`,
-    `  mix: ${[...kinds].map(([k, n]) => `${n} ${k}`).join(', ')}`,
-    '',
-    `  ${''.padEnd(66)} ${'time'.padStart(14)} ${'subs/min'.padStart(9)} ${'peak RSS'.padStart(9)}`,
-    row(`batch --jobs ${jobs}, all ${count}`, batchAll.seconds, batchRate, batchAll.peakBytes),
-    row(`batch --jobs ${jobs}, the ${sampleSize} sampled`, batchSample.seconds, batchSampleRate, batchSample.peakBytes),
-    row(`baseline (npx jest per lab, one after another), the ${sampleSize} sampled`, baselineSeconds, baselineRate, baselinePeak),
+    ...header,
+    row(`baseline (npx jest per lab, one after another), the ${sampleSize} sampled`, { seconds: baselineSeconds, peakBytes: baselinePeak }, baselineRate),
     '',
     `  ratio, batch on all ${count} / baseline: ${ratio.toFixed(1)}x;  on the same ${sampleSize} submissions: ${sameRatio.toFixed(1)}x`,
     '',
-    `  per submission ${''.padEnd(51)} ${'slowest'.padStart(30)} ${'median'.padStart(9)}`,
-    timingRow(`batch --jobs ${jobs}, all ${count}`, batchSeconds(path.join(work, 'out-all'))),
-    timingRow(`batch --jobs ${jobs}, the ${sampleSize} sampled`, batchSeconds(path.join(work, 'out-sample'))),
+    ...batchTimings,
     timingRow(`baseline, the ${sampleSize} sampled`, baselinePerSubmission),
     '',
     `  The baseline grades a sample, the first ${sampleSize} submissions (the mix of kinds repeats every ${MIX.length}`,

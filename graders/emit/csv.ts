@@ -25,32 +25,61 @@ export function gradebookCsv(labs: string[], rows: GradebookRow[]): string {
   return [header, ...lines].join('\r\n') + '\r\n';
 }
 
-/** Parses CSV as gradebookCsv writes it (quoted cells, doubled quotes, CRLF). */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
+/** A row of a CSV file and the line it starts on (a quoted cell may span lines). */
+export interface TableRow {
+  line: number;
+  cells: string[];
+}
+
+/**
+ * Rows of a CSV text (RFC 4180: quoted cells, doubled quotes, CRLF or LF; a UTF-8 byte-order
+ * mark ignored) with the line each starts on; blank lines are skipped.
+ */
+export function readRows(text: string): { rows: TableRow[]; unclosedQuoteAt?: number } {
+  const rows: TableRow[] = [];
+  let line = 1;
+  let start = 1;
   let row: string[] = [];
   let cell = '';
   let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
+  let quoteLine = 0;
+  const body = text.replace(/^\uFEFF/, '');
+  const endRow = () => {
+    row.push(cell);
+    if (row.length > 1 || row[0].trim() !== '') rows.push({ line: start, cells: row });
+    row = [];
+    cell = '';
+  };
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
+      if (c === '"' && body[i + 1] === '"') {
         cell += '"';
         i++;
       } else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
+      else {
+        if (c === '\n') line++;
+        cell += c;
+      }
+    } else if (c === '"') {
+      quoted = true;
+      quoteLine = line;
+    } else if (c === ',') {
       row.push(cell);
       cell = '';
     } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = '';
+      if (c === '\r' && body[i + 1] === '\n') i++;
+      endRow();
+      line++;
+      start = line;
     } else cell += c;
   }
-  if (cell || row.length) rows.push([...row, cell]);
-  return rows;
+  if (quoted) return { rows, unclosedQuoteAt: quoteLine };
+  if (cell !== '' || row.length) endRow();
+  return { rows };
+}
+
+/** The cells of each row of a CSV text (as gradebookCsv writes it, or a TA's spreadsheet). */
+export function parseCsv(text: string): string[][] {
+  return readRows(text).rows.map((r) => r.cells);
 }

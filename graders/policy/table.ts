@@ -4,7 +4,9 @@
  * doubled quotes, CRLF or LF), a UTF-8 byte-order mark ignored (Excel writes one), and column
  * names compared loosely (`SIS User ID`, `sis_user_id` and `sis-user-id` are one column).
  */
-import { csvCell } from '../emit/csv';
+import { csvCell, readRows, type TableRow } from '../emit/csv';
+
+export type { TableRow };
 
 /** A problem of a file, shaped as the spec files' issues (file, line, path, message). */
 export interface FileIssue {
@@ -12,11 +14,6 @@ export interface FileIssue {
   line?: number;
   path: string;
   message: string;
-}
-
-export interface TableRow {
-  line: number;
-  cells: string[];
 }
 
 export interface Table {
@@ -35,51 +32,6 @@ export function columnKey(name: string): string {
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '_')
     .replace(/^_+|_+$/g, '');
-}
-
-/** Rows of a CSV text with the line each starts on; blank lines are skipped. */
-export function readRows(text: string): { rows: TableRow[]; unclosedQuoteAt?: number } {
-  const rows: TableRow[] = [];
-  let line = 1;
-  let start = 1;
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  let quoteLine = 0;
-  const body = text.replace(/^\uFEFF/, '');
-  const endRow = () => {
-    row.push(cell);
-    if (row.length > 1 || row[0].trim() !== '') rows.push({ line: start, cells: row });
-    row = [];
-    cell = '';
-  };
-  for (let i = 0; i < body.length; i++) {
-    const c = body[i];
-    if (quoted) {
-      if (c === '"' && body[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else {
-        if (c === '\n') line++;
-        cell += c;
-      }
-    } else if (c === '"') {
-      quoted = true;
-      quoteLine = line;
-    } else if (c === ',') {
-      row.push(cell);
-      cell = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && body[i + 1] === '\n') i++;
-      endRow();
-      line++;
-      start = line;
-    } else cell += c;
-  }
-  if (quoted) return { rows, unclosedQuoteAt: quoteLine };
-  if (cell !== '' || row.length) endRow();
-  return { rows };
 }
 
 /**
