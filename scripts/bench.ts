@@ -109,7 +109,29 @@ function treeRss(pid: number): number {
   return total;
 }
 
+/**
+ * CPU time (user + system, ms) of a process tree so far, per process id (Linux /proc; clock
+ * ticks of 1/100 s). Sampled, so that the last value seen of each process adds up at the end.
+ */
+function treeCpu(pid: number, seen: Map<number, number>): void {
+  const visit = (p: number) => {
+    try {
+      const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      seen.set(p, (Number(fields[11]) + Number(fields[12])) * 10);
+      for (const tid of fs.readdirSync(`/proc/${p}/task`)) {
+        for (const c of fs.readFileSync(`/proc/${p}/task/${tid}/children`, 'utf8').split(/\s+/).filter(Boolean)) visit(Number(c));
+      }
+    } catch {
+      /* gone */
+    }
+  };
+  visit(pid);
+}
+
 interface Measured {
+  /** CPU seconds of the whole process tree (sampled every 100 ms: steadier than wall time on a shared machine). */
+  cpuSeconds: number;
   seconds: number;
   /** The 1-minute load average when the run started and when it ended (other work on the machine). */
   load: [number, number];
@@ -125,10 +147,16 @@ async function measure(command: string, args: string[], env: Record<string, stri
   const loadBefore = os.loadavg()[0];
   const child = execa(command, args, { cwd: ROOT, env: { ...env, CI: 'true', NO_COLOR: '1' }, reject: false, stdin: 'ignore' });
   let peak = 0;
-  const sampler = setInterval(() => child.pid && (peak = Math.max(peak, treeRss(child.pid))), 100);
+  const cpu = new Map<number, number>();
+  const sampler = setInterval(() => {
+    if (!child.pid) return;
+    peak = Math.max(peak, treeRss(child.pid));
+    treeCpu(child.pid, cpu);
+  }, 100);
   const result = await child;
   clearInterval(sampler);
-  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, load: [loadBefore, os.loadavg()[0]], peakBytes: peak, exitCode: result.exitCode, stderr: String(result.stderr ?? '') };
+  return {
+    cpuSeconds: [...cpu.values()].reduce((a, b) => a + b, 0) / 1000, seconds: Number(process.hrtime.bigint() - started) / 1e9, load: [loadBefore, os.loadavg()[0]], peakBytes: peak, exitCode: result.exitCode, stderr: String(result.stderr ?? '') };
 }
 
 /** The slowest submission and the median time, from each submission's seconds. */
@@ -221,16 +249,16 @@ async function main(): Promise<number> {
     return `  ${label.padEnd(66)} ${slowest.padStart(30)} ${(t ? `${t.median.toFixed(2)} s` : '-').padStart(9)}`;
   };
   const loadText = (m: Measured) => `${m.load[0].toFixed(1)}–${m.load[1].toFixed(1)}`;
-  const row = (label: string, m: { seconds: number; peakBytes: number; load?: [number, number] }, rate: number) =>
-    `  ${label.padEnd(66)} ${duration(m.seconds).padStart(14)} ${fmt(rate).padStart(9)} ${mb(m.peakBytes).padStart(9)} ${(m.load ? loadText(m as Measured) : '').padStart(10)}`;
+  const row = (label: string, m: { seconds: number; cpuSeconds: number; peakBytes: number; load?: [number, number] }, rate: number, n: number) =>
+    `  ${label.padEnd(66)} ${duration(m.seconds).padStart(14)} ${fmt(rate).padStart(9)} ${mb(m.peakBytes).padStart(9)} ${(m.load ? loadText(m as Measured) : '').padStart(10)} ${`${(m.cpuSeconds / n).toFixed(1)} s`.padStart(12)}`;
   const header = [
     '',
     `gradecheck bench: ${count} synthetic submissions, labs ${names.join(', ')}; ${os.availableParallelism()} cores, sandbox ${sandbox}`,
     `  mix: ${[...kinds].map(([k, n]) => `${n} ${k}`).join(', ')}`,
     '',
-    `  ${''.padEnd(66)} ${'time'.padStart(14)} ${'subs/min'.padStart(9)} ${'peak RSS'.padStart(9)} ${'load avg'.padStart(10)}`,
-    row(`batch --jobs ${jobs}, all ${count}`, batchAll, perMinute(count, batchAll.seconds)),
-    row(`batch --jobs ${jobs}, the ${sampleSize} sampled`, batchSample, perMinute(sampleSize, batchSample.seconds)),
+    `  ${''.padEnd(66)} ${'time'.padStart(14)} ${'subs/min'.padStart(9)} ${'peak RSS'.padStart(9)} ${'load avg'.padStart(10)} ${'CPU per sub'.padStart(12)}`,
+    row(`batch --jobs ${jobs}, all ${count}`, batchAll, perMinute(count, batchAll.seconds), count),
+    row(`batch --jobs ${jobs}, the ${sampleSize} sampled`, batchSample, perMinute(sampleSize, batchSample.seconds), sampleSize),
   ];
   const batchTimings = [
     `  per submission ${''.padEnd(51)} ${'slowest'.padStart(30)} ${'median'.padStart(9)}`,
@@ -253,6 +281,8 @@ async function main(): Promise<number> {
   await measure('npx', jestArgs(names[0]), { ...jestEnv(fs.readdirSync(sample)[0], names[0]), GRADECHECK_RESULTS_DIR: path.join(work, 'jest', 'warm-up') });
   let baselineSeconds = 0;
   let baselinePeak = 0;
+  let baselineCpu = 0;
+  const baselineLoad = [os.loadavg()[0], 0];
   const baselinePerSubmission = new Map<string, number>();
   const sampled = fs.readdirSync(sample).sort();
   for (const [i, id] of sampled.entries()) {
@@ -260,11 +290,13 @@ async function main(): Promise<number> {
       const m = await measure('npx', jestArgs(lab), jestEnv(id, lab));
       baselineSeconds += m.seconds;
       baselinePeak = Math.max(baselinePeak, m.peakBytes);
+      baselineCpu += m.cpuSeconds;
       baselinePerSubmission.set(id, (baselinePerSubmission.get(id) ?? 0) + m.seconds);
     }
     log(`baseline: ${i + 1}/${sampled.length} submissions, ${duration(baselineSeconds)}`);
   }
 
+  baselineLoad[1] = os.loadavg()[0];
   const batchRate = perMinute(count, batchAll.seconds);
   const batchSampleRate = perMinute(sampleSize, batchSample.seconds);
   const baselineRate = perMinute(sampleSize, baselineSeconds);
@@ -272,7 +304,7 @@ async function main(): Promise<number> {
   const sameRatio = batchSampleRate / baselineRate;
   const lines = [
     ...header,
-    row(`baseline (npx jest per lab, one after another), the ${sampleSize} sampled`, { seconds: baselineSeconds, peakBytes: baselinePeak }, baselineRate),
+    row(`baseline (npx jest per lab, one after another), the ${sampleSize} sampled`, { seconds: baselineSeconds, cpuSeconds: baselineCpu, peakBytes: baselinePeak, load: [baselineLoad[0], baselineLoad[1]] }, baselineRate, sampleSize),
     '',
     `  ratio, batch on all ${count} / baseline: ${ratio.toFixed(1)}x;  on the same ${sampleSize} submissions: ${sameRatio.toFixed(1)}x`,
     '',
@@ -284,6 +316,8 @@ async function main(): Promise<number> {
     '  Peak RSS is the resident memory of the whole process tree, student processes included',
     '  (a memory bomb is stopped at its heap cap + 256 MB). Per submission: for batch, the time a',
     "  worker spent grading it (its record.json); for the baseline, its Jest runs' times added up.",
+    '  Load avg: the 1-minute load average at the start and end of each run (other work on the',
+    '  machine stretches wall time); CPU per sub: the whole tree\'s user + system time per submission.',
   ];
   process.stdout.write(lines.join('\n') + '\n');
   if (values.keep) log(`kept ${work}`);

@@ -13,7 +13,7 @@ import * as path from 'path';
 import { gradeSubmission } from '../../graders/engine/core/grade';
 import { loadLab } from '../../graders/engine/core/labs';
 import { directoryTree, mapTree, overlay, submissionFiles } from '../../graders/engine/host/modules';
-import { LabResult, Results } from '../../graders/engine/core/results';
+import { LabResult, Results, readResults } from '../../graders/engine/core/results';
 import { bwrapAvailable, SandboxMode } from '../../graders/engine/host/sandbox';
 import { typeErrors } from '../../graders/engine/host/typecheck';
 import { gradeForCi } from '../../graders/release/runtime/ci';
@@ -245,7 +245,7 @@ linkDescribe('a submission that reaches the reference through a symbolic link', 
       timeout: 180000,
     });
     expect(r.status).toBe(1); // the items fail
-    const labResult = JSON.parse(fs.readFileSync(path.join(results, `${LAB}.json`), 'utf8')) as LabResult;
+    const labResult = readResults(JSON.parse(fs.readFileSync(path.join(results, `${LAB}.json`), 'utf8'))).labs[0];
     expectRefused(labResult, `${LAB_FILE} is reached through labs, a symbolic link`);
     expect(r.stdout + r.stderr).toContain('forbidden_link');
   }, 200000);

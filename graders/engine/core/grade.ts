@@ -180,18 +180,20 @@ export async function gradeItem(proc: StudentProcess, item: Item, exp: ExpectedI
   const deadline = started + item.timeout * 1000;
   const exercises = exp.exercises ?? [];
   const verdicts: CaseVerdict[] = [];
-  let ranOut: string | undefined;
+  let ranOut: { label: string; status: 'timed_out' | 'out_of_memory' } | undefined;
   for (const e of exp.cases) {
     if (ranOut) {
-      verdicts.push({ label: e.label, status: 'timed_out', message: `not run: case "${ranOut}" of this item already ran out of time` });
+      const what = ranOut.status === 'timed_out' ? 'time' : 'memory';
+      verdicts.push({ label: e.label, status: ranOut.status, message: `not run: case "${ranOut.label}" of this item already ran out of ${what}` });
       continue;
     }
     const budget = slow.budget(exercises, e.ms, callBudget(e.ms, item.timeout * 1000));
     const v = await gradeCase(proc, item, op, e, deadline, budget);
     verdicts.push(v);
-    if (v.status === 'timed_out') {
-      ranOut = e.label;
-      if (!budget.short) slow.record(exercises, item.id);
+    // Out of time or memory: running the same functions again would cost as much and teach nothing.
+    if (v.status === 'timed_out' || v.status === 'out_of_memory') {
+      ranOut = { label: e.label, status: v.status };
+      if (!budget.short) slow.record(exercises, item.id, v.status === 'timed_out' ? 'time' : 'memory');
     }
   }
   const passed = verdicts.filter((v) => v.status === 'passed').length;

@@ -56,13 +56,18 @@ export interface SubmissionBudgets {
   neverLoaded?: string;
 }
 
-/** The functions of one lab's submission that have run out of time, and where. */
+/**
+ * The functions of one lab's submission that have run out of time or memory, and where. A
+ * memory bomb teaches nothing new the second time either: each run costs a heap's worth of
+ * allocation and a fresh process.
+ */
 export class SlowFunctions {
   private readonly ranOut = new Map<string, string>();
 
-  /** `functions` ran past their budget in `itemId`. */
-  record(functions: readonly string[], itemId: string): void {
-    for (const f of functions) if (!this.ranOut.has(f)) this.ranOut.set(f, itemId);
+  /** `functions` ran past their budget (`time`) or exhausted memory (`memory`) in `itemId`. */
+  record(functions: readonly string[], itemId: string, what: 'time' | 'memory' = 'time'): void {
+    const where = what === 'time' ? `ran past its time in ${itemId}` : `ran out of memory in ${itemId}`;
+    for (const f of functions) if (!this.ranOut.has(f)) this.ranOut.set(f, where);
   }
 
   /** A short budget when the call runs a function that already ran out; else `normal`. */
@@ -70,6 +75,6 @@ export class SlowFunctions {
     const slow = exercises.find((f) => this.ranOut.has(f));
     if (!slow) return normal;
     const ms = Math.min(normal.ms, Math.max(BUDGET.shortFloorMs, BUDGET.shortFactor * (referenceMs ?? 0)));
-    return { ms, why: `a short budget, because ${slow} already ran past its time in ${this.ranOut.get(slow)}`, short: true };
+    return { ms, why: `a short budget, because ${slow} already ${this.ranOut.get(slow)}`, short: true };
   }
 }
