@@ -24,13 +24,21 @@ function labsOf(files) {
     .filter((lab) => fs.existsSync(path.join(ROOT, 'rubrics', `${lab}.yaml`)));
 }
 
-module.exports = async function globalSetup(globalConfig) {
+/**
+ * A student's own run keeps the outcome of a lab whose code did not change (reuse.ts); CI,
+ * `npm test -- --no-cache` and GRADECHECK_REGRADE=1 grade every lab.
+ */
+function reuseOutcomes(projectConfig, env) {
+  return projectConfig?.cache !== false && !env.CI && env.GRADECHECK_REGRADE !== '1';
+}
+
+module.exports = async function globalSetup(globalConfig, projectConfig) {
   delete process.env[PLAN_ENV];
   if (globalConfig.onlyFailures || globalConfig.listTests) return;
   const labs = labsOf(GraderSequencer.selectedFiles());
   if (labs.length === 0) return;
   const planDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradecheck-plan-'));
   const { pregrade } = require('./pregrade.ts');
-  await pregrade({ root: ROOT, labs, testNamePattern: globalConfig.testNamePattern, planDir });
+  await pregrade({ root: ROOT, labs, testNamePattern: globalConfig.testNamePattern, planDir, reuse: reuseOutcomes(projectConfig, process.env) });
   process.env[PLAN_ENV] = planDir;
 };

@@ -11,7 +11,7 @@ import * as path from 'path';
 import { expectedFor } from '../core/expected';
 import { LabSession, submissionTree } from '../core/grade';
 import { Lab, loadLab } from '../core/labs';
-import { resultsOf } from '../core/results';
+import { LabResult, resultsOf } from '../core/results';
 import type { SubmissionBudgets } from '../host/budgets';
 import type { SourceTree } from '../host/modules';
 import { resolveSandbox, SandboxMode, SandboxRequest } from '../host/sandbox';
@@ -48,15 +48,21 @@ export async function labSession(run: RunContext, lab: Lab): Promise<LabSession>
  * Writes the lab's results where the reporter reads them (GRADECHECK_RESULTS_DIR), or, without
  * that folder, prints its score table.
  */
-export function reportLab(run: RunContext, session: LabSession, env: NodeJS.ProcessEnv = process.env): void {
+export function reportLab(run: RunContext, session: LabSession, env: NodeJS.ProcessEnv = process.env): LabResult {
   // A student release holds no hidden items: the table says what they are worth, and when they are graded.
   const withheld = readReleaseManifest(run.root)?.withheld[session.lab.name];
   const pending = withheld && withheld.items > 0 ? { pending: withheld } : {};
   const r = { ...session.result(), ...pending };
+  writeLabResult(run, r, env);
+  return r;
+}
+
+/** Writes a lab's results where the reporter reads them, or prints its score table. */
+export function writeLabResult(run: RunContext, r: LabResult, env: NodeJS.ProcessEnv = process.env): void {
   const dir = env.GRADECHECK_RESULTS_DIR;
   if (dir) {
     fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, `${session.lab.name}.json`), JSON.stringify(resultsOf(path.relative(process.cwd(), run.submission) || '.', run.sandbox, [r])));
+    fs.writeFileSync(path.join(dir, `${r.lab}.json`), JSON.stringify(resultsOf(path.relative(process.cwd(), run.submission) || '.', run.sandbox, [r])));
   } else {
     process.stdout.write(formatTable(resultsOf('.', run.sandbox, [r]), { view: 'student' }) + '\n');
   }

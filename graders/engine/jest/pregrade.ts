@@ -11,7 +11,8 @@
 import * as os from 'os';
 import type { LabSession } from '../core/grade';
 import type { Lab } from '../core/labs';
-import { labSession, openLab, reportLab, runContext, RunContext } from './lab-run';
+import { labSession, openLab, reportLab, runContext, RunContext, writeLabResult } from './lab-run';
+import { keep, readKept, reuseKey } from './reuse';
 import { LabPlan, PLAN_FORMAT, PlannedTest, describeTitle, failureText, selectedBy, testTitle, writePlan } from './plan';
 
 export interface PregradeOptions {
@@ -23,6 +24,11 @@ export interface PregradeOptions {
   testNamePattern?: string | null;
   /** Where the plans go. */
   planDir: string;
+  /**
+   * Whether a lab whose code and graders did not change since an earlier run keeps that run's
+   * outcome instead of being graded again (reuse.ts; a student's own runs only).
+   */
+  reuse?: boolean;
   /** Labs graded at the same time (default: the machine's cores, at most the labs). */
   concurrency?: number;
   env?: NodeJS.ProcessEnv;
@@ -35,12 +41,20 @@ export interface PregradeOutcome {
   left: Record<string, string>;
 }
 
-async function gradeOne(run: RunContext, lab: Lab, pattern: string | null | undefined, env: NodeJS.ProcessEnv): Promise<LabPlan> {
+const KEPT_NOTE = 'nothing this lab depends on changed since your last run, so its results are those of that run (npm test -- --no-cache grades it again)';
+
+async function gradeOne(run: RunContext, lab: Lab, pattern: string | null | undefined, env: NodeJS.ProcessEnv, reuse: boolean): Promise<LabPlan> {
   const describe = describeTitle(lab.name, lab.rubric.title);
   const selected = lab.rubric.items.filter((item) => selectedBy(pattern, describe, testTitle(item)));
   const tests: PlannedTest[] = lab.rubric.items.map((item) => ({ title: testTitle(item), outcome: 'not_selected' }));
   // As in a grader file: with no item selected, Jest runs none of its hooks and the lab has no results.
   if (selected.length === 0) return { format: PLAN_FORMAT, lab: lab.name, describe, tests };
+  const key = reuse ? reuseKey({ root: run.root, submission: run.submission, lab: lab.name, sandbox: run.sandbox, pattern }) : undefined;
+  const kept = key ? readKept(run.root, lab.name, key) : undefined;
+  if (kept) {
+    writeLabResult(run, { ...kept.result, notes: [...kept.result.notes, KEPT_NOTE] }, env);
+    return kept.plan;
+  }
   let session: LabSession | undefined;
   try {
     session = await labSession(run, lab);
@@ -56,8 +70,10 @@ async function gradeOne(run: RunContext, lab: Lab, pattern: string | null | unde
   } finally {
     await session?.close();
   }
-  reportLab(run, session!, env);
-  return { format: PLAN_FORMAT, lab: lab.name, describe, tests };
+  const result = reportLab(run, session!, env);
+  const plan: LabPlan = { format: PLAN_FORMAT, lab: lab.name, describe, tests };
+  if (key) keep(run.root, lab.name, key, { plan, result });
+  return plan;
 }
 
 export async function pregrade(opts: PregradeOptions): Promise<PregradeOutcome> {
@@ -74,7 +90,7 @@ export async function pregrade(opts: PregradeOptions): Promise<PregradeOutcome> 
   const worker = async () => {
     for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
       try {
-        writePlan(opts.planDir, await gradeOne(run, openLab(opts.root, name), opts.testNamePattern, env));
+        writePlan(opts.planDir, await gradeOne(run, openLab(opts.root, name), opts.testNamePattern, env, opts.reuse ?? false));
         outcome.planned.push(name);
       } catch (err) {
         outcome.left[name] = (err as Error).message;
