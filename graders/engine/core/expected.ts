@@ -94,6 +94,8 @@ function computing(): { cachedExpected(root: string, lab: Lab): Promise<Expected
   return require(path.join(__dirname, '..', 'authoring', 'expected-values'));
 }
 
+const shippedBundles = new Map<string, ExpectedBundle>();
+
 /**
  * The expected values for a lab: computed from reference/ when the harness has it (cached in
  * node_modules/.cache/gradecheck), else the shipped file of a student release.
@@ -102,7 +104,9 @@ export function expectedFor(root: string, lab: Lab): Promise<ExpectedBundle> {
   if (!fs.existsSync(path.join(root, 'reference', lab.name))) {
     const shipped = shippedExpectedPath(root, lab.name);
     if (!fs.existsSync(shipped)) return Promise.reject(new InputError('no_expected', `no reference/${lab.name} and no ${path.relative(root, shipped)}: nothing to grade against`));
-    return Promise.resolve(readExpected(shipped));
+    let bundle = shippedBundles.get(shipped);
+    if (!bundle) shippedBundles.set(shipped, (bundle = readExpected(shipped)));
+    return Promise.resolve(bundle);
   }
   return computing().cachedExpected(root, lab);
 }

@@ -9,6 +9,7 @@
  * grader file grades it itself and fails the way it always did.
  */
 import * as os from 'os';
+import { expectedFor } from '../core/expected';
 import type { LabSession } from '../core/grade';
 import type { Lab } from '../core/labs';
 import { labSession, openLab, reportLab, runContext, RunContext, writeLabResult } from './lab-run';
@@ -76,6 +77,20 @@ async function gradeOne(run: RunContext, lab: Lab, pattern: string | null | unde
   return plan;
 }
 
+/** The labs, those whose reference took longest on their cases first; a lab that cannot be read keeps its place. */
+async function longestFirst(root: string, labs: string[]): Promise<string[]> {
+  const cost = new Map<string, number>();
+  for (const name of labs) {
+    try {
+      const bundle = await expectedFor(root, openLab(root, name));
+      cost.set(name, Object.values(bundle.items).reduce((s, item) => s + item.cases.reduce((t, c) => t + (c.ms ?? 0), 0), 0));
+    } catch {
+      cost.set(name, Number.MAX_SAFE_INTEGER); // first: its failure is reported when it is graded
+    }
+  }
+  return [...labs].sort((a, b) => cost.get(b)! - cost.get(a)!);
+}
+
 export async function pregrade(opts: PregradeOptions): Promise<PregradeOutcome> {
   const env = opts.env ?? process.env;
   const outcome: PregradeOutcome = { planned: [], left: {} };
@@ -86,7 +101,9 @@ export async function pregrade(opts: PregradeOptions): Promise<PregradeOutcome> 
     for (const name of opts.labs) outcome.left[name] = (err as Error).message;
     return outcome;
   }
-  const queue = [...opts.labs];
+  // The longest lab first (by the reference's time on its cases), so that the others share the
+  // remaining workers instead of one long lab starting last.
+  const queue = await longestFirst(opts.root, opts.labs);
   const worker = async () => {
     for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
       try {
