@@ -5,16 +5,13 @@
  * runs here: the engine starts a student process (sandboxed) for each lab, so student code
  * can neither write this process's IPC channel nor the results.
  *
- * It keeps one empty student process started ahead (host/student-process.ts, a spare): each
- * lab of each submission takes a fresh one that has run no student's code, and no lab waits
- * for a process to start. Labs and expected values are loaded once per worker and kept.
+ * Labs and expected values are loaded once per worker and kept (both are memoised per process).
  *
  * The worker leads its own process group (the parent starts it detached): when the parent
  * goes away, it ends the whole group, its student processes included.
  */
 import { GradeConfig, gradeStudent } from './grade-student';
 import type { Submission } from './intake';
-import { keepSpareStudentProcess } from '../engine/host/student-process';
 
 interface GradeRequest {
   type: 'grade';
@@ -43,5 +40,4 @@ process.on('disconnect', () => {
   }
 });
 
-keepSpareStudentProcess(true);
 send({ type: 'ready' });

@@ -297,7 +297,7 @@ function readAsAnotherUser(subs: Submission[]): Array<Submission['problem']> | u
   if (process.getuid?.() !== 0) return subs.map((s) => readSubmission(s).problem);
   for (const s of subs) fs.chmodSync(s.path, 0o755); // mkdtemp makes it 0700
   const script = `const { readSubmission } = require(${JSON.stringify(path.join(ROOT, 'graders', 'batch', 'intake.ts'))}); process.stdout.write(JSON.stringify(${JSON.stringify(subs)}.map((s) => readSubmission(s).problem ?? null)));`;
-  const r = spawnSync(process.execPath, ['-r', path.join(ROOT, 'scripts', 'register.cjs'), '-e', script], { uid: 65534, gid: 65534, encoding: 'utf8', cwd: '/' });
+  const r = spawnSync(process.execPath, ['-r', path.join(ROOT, 'graders', 'engine', 'host', 'register.cjs'), '-e', script], { uid: 65534, gid: 65534, encoding: 'utf8', cwd: '/' });
   if (r.status !== 0) {
     console.warn(`SKIPPED: reading as uid 65534 failed here (${(r.stderr || r.error?.message || '').trim().split('\n')[0]})`);
     return undefined;

@@ -181,71 +181,6 @@ function track(child: ChildProcess): void {
   }
 }
 
-/**
- * A spare: one empty student process started ahead of need (a batch worker keeps one), so the
- * next lab does not wait for a process to start. It has run nothing but child.cjs: it gets its
- * lab's modules only once taken, it is taken by one lab only, and it is never given back (a
- * lab's process is killed when the lab is done), so no student's process ever held another's
- * code. Off unless `keepSpareStudentProcess` turns it on.
- */
-interface Spare {
-  child: ChildProcess;
-  mode: SandboxMode;
-  memoryMb: number;
-  /** `ready` arrived: the process is up and waiting for its lab. */
-  ready: boolean;
-}
-
-let spares = false;
-let spare: Spare | undefined;
-
-/** Keeps (or stops keeping) one empty student process started ahead of the next lab. */
-export function keepSpareStudentProcess(on: boolean): void {
-  spares = on;
-  if (!on && spare) {
-    spare.child.kill('SIGKILL');
-    spare = undefined;
-  }
-}
-
-/** The spare's process id, if one is kept (for tests: which process the next lab will get). */
-export function spareStudentProcessPid(): number | undefined {
-  return spare?.child.pid;
-}
-
-function startSpare(mode: SandboxMode, memoryMb: number): void {
-  const child = startChild(mode, memoryMb);
-  track(child);
-  hold(child, false);
-  const s: Spare = { child, mode, memoryMb, ready: false };
-  child.on('error', () => {
-    /* an unusable spare is simply not taken */
-  });
-  child.once('message', (m: unknown) => {
-    if (isReply(m) && m.type === 'ready') s.ready = true;
-  });
-  child.once('exit', () => {
-    if (spare === s) spare = undefined;
-  });
-  spare = s;
-}
-
-/**
- * The spare, when it is up, alive and started for the same sandbox and heap cap; another is
- * started for the lab after. Undefined (start one now) otherwise; a spare not yet up is left
- * for the next lab.
- */
-function takeSpare(mode: SandboxMode, memoryMb: number): ChildProcess | undefined {
-  if (!spares) return undefined;
-  const s = spare;
-  const fits = s !== undefined && s.mode === mode && s.memoryMb === memoryMb;
-  if (s && !fits) s.child.kill('SIGKILL');
-  else if (s && !(s.ready && s.child.exitCode === null && s.child.signalCode === null)) return undefined;
-  spare = undefined;
-  startSpare(mode, memoryMb);
-  return fits ? s!.child : undefined;
-}
-
 /** An idle student process must not keep the grader alive (a forgotten close, a failed test). */
 function hold(child: ChildProcess, busy: boolean): void {
   const channel = (child as ChildProcess & { channel?: { ref(): void; unref(): void } }).channel;
@@ -309,11 +244,6 @@ export class StudentProcess {
     private readonly modules: ModuleSet,
     private readonly options: HostOptions,
   ) {}
-
-  /** The current process's id, if one is running (for tests: which process a lab ran in). */
-  get pid(): number | undefined {
-    return this.child?.pid;
-  }
 
   /** Output the student code printed most recently (stdout and stderr), trimmed. */
   output(): string {
@@ -467,8 +397,7 @@ export class StudentProcess {
     this.peakMb = 0;
     this.stdout = new Tail();
     this.stderr = new Tail();
-    const prestarted = takeSpare(this.options.sandbox, this.options.memoryMb);
-    const child = prestarted ?? startChild(this.options.sandbox, this.options.memoryMb);
+    const child = startChild(this.options.sandbox, this.options.memoryMb);
     this.child = child;
     track(child);
     child.stdout?.on('data', (d) => this.stdout.push(d));
@@ -480,8 +409,7 @@ export class StudentProcess {
     child.on('error', () => {
       /* reported through 'exit' */
     });
-    // A spare already said `ready` (before any lab code could run in it).
-    const ready: Reply | { failure: CallFailure } = prestarted ? { type: 'ready' } : await this.await(undefined, timeoutMs, timeoutMs);
+    const ready = await this.await(undefined, timeoutMs, timeoutMs);
     if ('failure' in ready) return (this.loadFailure = { ...ready.failure, status: ready.failure.status === 'timed_out' ? 'timed_out' : 'crashed', message: `the student process did not start: ${ready.failure.message}` });
     const loaded = await this.await({ type: 'load', id: requestId(), ...this.modules }, timeoutMs, timeoutMs);
     if ('failure' in loaded) {
