@@ -12,6 +12,7 @@ import * as os from 'os';
 import { expectedFor } from '../core/expected';
 import type { LabSession } from '../core/grade';
 import type { Lab } from '../core/labs';
+import type { Item } from '../core/rubric';
 import { labSession, openLab, reportLab, runContext, RunContext, writeLabResult } from './lab-run';
 import { keep, readKept, reuseKey } from './reuse';
 import { LabPlan, PLAN_FORMAT, PlannedTest, describeTitle, failureText, selectedBy, testTitle, writePlan } from './plan';
@@ -44,18 +45,31 @@ export interface PregradeOutcome {
 
 const KEPT_NOTE = 'nothing this lab depends on changed since your last run, so its results are those of that run (npm test -- --no-cache grades it again)';
 
-async function gradeOne(run: RunContext, lab: Lab, pattern: string | null | undefined, env: NodeJS.ProcessEnv, reuse: boolean): Promise<LabPlan> {
+/** A lab's plan before any grading: none of its items selected, or its outcome kept from an earlier run. */
+interface Prepared {
+  lab: Lab;
+  describe: string;
+  selected: Item[];
+  /** The outcome's key, when outcomes are kept (reuse.ts). */
+  key?: string;
+  /** The plan, when nothing needs grading. */
+  plan?: LabPlan;
+}
+
+function prepare(run: RunContext, lab: Lab, pattern: string | null | undefined, env: NodeJS.ProcessEnv, reuse: boolean): Prepared {
   const describe = describeTitle(lab.name, lab.rubric.title);
   const selected = lab.rubric.items.filter((item) => selectedBy(pattern, describe, testTitle(item)));
-  const tests: PlannedTest[] = lab.rubric.items.map((item) => ({ title: testTitle(item), outcome: 'not_selected' }));
   // As in a grader file: with no item selected, Jest runs none of its hooks and the lab has no results.
-  if (selected.length === 0) return { format: PLAN_FORMAT, lab: lab.name, describe, tests };
+  if (selected.length === 0) return { lab, describe, selected, plan: { format: PLAN_FORMAT, lab: lab.name, describe, tests: lab.rubric.items.map((item) => ({ title: testTitle(item), outcome: 'not_selected' })) } };
   const key = reuse ? reuseKey({ root: run.root, submission: run.submission, lab: lab.name, sandbox: run.sandbox, pattern }) : undefined;
   const kept = key ? readKept(run.root, lab.name, key) : undefined;
-  if (kept) {
-    writeLabResult(run, { ...kept.result, notes: [...kept.result.notes, KEPT_NOTE] }, env);
-    return kept.plan;
-  }
+  if (!kept) return { lab, describe, selected, key };
+  writeLabResult(run, { ...kept.result, notes: [...kept.result.notes, KEPT_NOTE] }, env);
+  return { lab, describe, selected, key, plan: kept.plan };
+}
+
+async function gradeOne(run: RunContext, { lab, describe, selected, key }: Prepared, env: NodeJS.ProcessEnv): Promise<LabPlan> {
+  const tests: PlannedTest[] = lab.rubric.items.map((item) => ({ title: testTitle(item), outcome: 'not_selected' }));
   let session: LabSession | undefined;
   try {
     session = await labSession(run, lab);
@@ -77,15 +91,15 @@ async function gradeOne(run: RunContext, lab: Lab, pattern: string | null | unde
   return plan;
 }
 
-/** The labs, those whose reference took longest on their cases first; a lab that cannot be read keeps its place. */
-async function longestFirst(root: string, labs: string[]): Promise<string[]> {
-  const cost = new Map<string, number>();
-  for (const name of labs) {
+/** The labs to grade, those whose reference took longest on their cases first; one whose values cannot be read goes first (its failure is reported when it is graded). */
+async function longestFirst(root: string, labs: Prepared[]): Promise<Prepared[]> {
+  const cost = new Map<Prepared, number>();
+  for (const p of labs) {
     try {
-      const bundle = await expectedFor(root, openLab(root, name));
-      cost.set(name, Object.values(bundle.items).reduce((s, item) => s + item.cases.reduce((t, c) => t + (c.ms ?? 0), 0), 0));
+      const bundle = await expectedFor(root, p.lab);
+      cost.set(p, Object.values(bundle.items).reduce((s, item) => s + item.cases.reduce((t, c) => t + (c.ms ?? 0), 0), 0));
     } catch {
-      cost.set(name, Number.MAX_SAFE_INTEGER); // first: its failure is reported when it is graded
+      cost.set(p, Number.MAX_SAFE_INTEGER);
     }
   }
   return [...labs].sort((a, b) => cost.get(b)! - cost.get(a)!);
@@ -101,20 +115,33 @@ export async function pregrade(opts: PregradeOptions): Promise<PregradeOutcome> 
     for (const name of opts.labs) outcome.left[name] = (err as Error).message;
     return outcome;
   }
+  const toGrade: Prepared[] = [];
+  for (const name of opts.labs) {
+    try {
+      const prepared = prepare(run, openLab(opts.root, name), opts.testNamePattern, env, opts.reuse ?? false);
+      if (!prepared.plan) toGrade.push(prepared);
+      else {
+        writePlan(opts.planDir, prepared.plan);
+        outcome.planned.push(name);
+      }
+    } catch (err) {
+      outcome.left[name] = (err as Error).message;
+    }
+  }
   // The longest lab first (by the reference's time on its cases), so that the others share the
   // remaining workers instead of one long lab starting last.
-  const queue = await longestFirst(opts.root, opts.labs);
+  const queue = await longestFirst(opts.root, toGrade);
   const worker = async () => {
-    for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
+    for (let p = queue.shift(); p !== undefined; p = queue.shift()) {
       try {
-        writePlan(opts.planDir, await gradeOne(run, openLab(opts.root, name), opts.testNamePattern, env, opts.reuse ?? false));
-        outcome.planned.push(name);
+        writePlan(opts.planDir, await gradeOne(run, p, env));
+        outcome.planned.push(p.lab.name);
       } catch (err) {
-        outcome.left[name] = (err as Error).message;
+        outcome.left[p.lab.name] = (err as Error).message;
       }
     }
   };
-  const concurrency = Math.max(1, Math.min(opts.concurrency ?? os.availableParallelism(), opts.labs.length));
+  const concurrency = Math.max(1, Math.min(opts.concurrency ?? os.availableParallelism(), queue.length));
   await Promise.all(Array.from({ length: concurrency }, worker));
   outcome.planned.sort();
   return outcome;

@@ -39,26 +39,36 @@ function filesOf(dir: string): string[] | undefined {
   return walk('') ? out : undefined;
 }
 
+/** A hash of every file under base/rel (path and bytes), or undefined when a link is met. */
+function hashTree(base: string, rel: string): string | undefined {
+  const files = filesOf(path.join(base, rel));
+  if (!files) return undefined;
+  const h = createHash('sha256');
+  for (const f of files) {
+    h.update(`\0${rel}/${f}\0`);
+    h.update(fs.readFileSync(path.join(base, rel, f)));
+  }
+  return h.digest('hex');
+}
+
+/** The graders (engine, writers, adapters, expected values) are the same for every lab of a run: hashed once. */
+const gradersHashes = new Map<string, string | undefined>();
+
 /** The key of a lab's outcome, or undefined when it must be graded (a link in the submission). */
 export function reuseKey(opts: { root: string; submission: string; lab: string; sandbox: string; pattern?: string | null }): string | undefined {
-  const h = createHash('sha256');
-  h.update(JSON.stringify({ node: process.version, platform: process.platform, sandbox: opts.sandbox, pattern: opts.pattern ?? null, lab: opts.lab }));
-  const parts: Array<[string, string]> = [
-    [opts.submission, `labs/${opts.lab}`],
-    [opts.submission, 'labs/common'],
-    [opts.root, 'graders'],
-    [opts.root, `reference/${opts.lab}`],
-    [opts.root, 'fixtures'],
-    [opts.root, 'rubrics'],
+  if (!gradersHashes.has(opts.root)) gradersHashes.set(opts.root, hashTree(opts.root, 'graders'));
+  const parts = [
+    gradersHashes.get(opts.root),
+    hashTree(opts.submission, `labs/${opts.lab}`),
+    hashTree(opts.submission, 'labs/common'),
+    hashTree(opts.root, `reference/${opts.lab}`),
+    hashTree(opts.root, `fixtures/cases`),
+    hashTree(opts.root, `fixtures/mutants/${opts.lab}`),
+    hashTree(opts.root, `rubrics`),
   ];
-  for (const [base, rel] of parts) {
-    const files = filesOf(path.join(base, rel));
-    if (!files) return undefined;
-    for (const f of files) {
-      h.update(`\0${rel}/${f}\0`);
-      h.update(fs.readFileSync(path.join(base, rel, f)));
-    }
-  }
+  if (parts.some((p) => p === undefined)) return undefined;
+  const h = createHash('sha256');
+  h.update(JSON.stringify({ node: process.version, platform: process.platform, sandbox: opts.sandbox, pattern: opts.pattern ?? null, lab: opts.lab, parts }));
   return h.digest('hex').slice(0, 32);
 }
 
