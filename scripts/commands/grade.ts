@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { gradeSubmission } from '../../graders/engine/core/grade';
 import { feedbackFiles, formatTable } from '../../graders/emit/score-table';
@@ -32,6 +33,7 @@ export const grade = defineCommand({
       sandbox,
       memoryMb,
       typecheck: !args.get('skip-typecheck'),
+      concurrency: os.availableParallelism(),
       onLab: (lab) => io.stderrTTY && io.err(`grading ${lab}...`),
     });
     io.out(formatTable(results, { view, color: io.stdoutTTY && !io.env.NO_COLOR }));

@@ -86,3 +86,17 @@ test('type errors are notes in the feedback, not a crash: the code still runs an
   expect(r.score).toBe(r.max_score);
   expect(r.labs[0].notes).toEqual([expect.stringMatching(/^type error at labs\/activations\/activations\.ts:\d+:\d+: Type 'string' is not assignable to type 'number'\.$/)]);
 });
+
+test('labs graded two at a time give the same results, in the order of the selection, as one at a time', async () => {
+  // bob: the reference with known mistakes in activations; the other labs are the stubs.
+  const labs = ['activations', 'backprop', 'transformer'];
+  const strip = (r: Awaited<ReturnType<typeof grade>>) => r.labs.map((l) => [l.lab, l.score, l.status, l.items.map((i) => [i.id, i.status, i.score, i.message])]);
+  const dir = path.join(ROOT, 'fixtures', 'submissions', 'bob');
+  const started: string[] = [];
+  const together = await gradeSubmission({ root: ROOT, submission: dir, labs, concurrency: 2, onLab: (lab) => started.push(lab) });
+  const alone = await gradeSubmission({ root: ROOT, submission: dir, labs });
+  expect(together.labs.map((l) => l.lab)).toEqual(labs);
+  expect(strip(together)).toEqual(strip(alone));
+  expect(together.labs[0].score).toBeLessThan(together.labs[0].max_score); // the mistakes are found
+  expect([...started].sort()).toEqual([...labs].sort());
+}, 120000);

@@ -151,6 +151,21 @@ if (!hasProc) console.warn('SKIPPED: budgets as computing time, because there is
     await p.close();
   });
 
+  test("the time a load took is its computing time: a lab that waits while loading is not charged for the wait", async () => {
+    // A reference's load time sets the students' load budget (ten times it): measured as
+    // computing time, it does not grow with how busy the machine was when it was measured.
+    const p = probe(`Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500);\n${double}`);
+    const started = Date.now();
+    expect(await p.ready(20000)).toBeUndefined();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
+    const cpu = p.cpuMs();
+    expect(cpu).toBeDefined();
+    expect(cpu!).toBeGreaterThan(0);
+    expect(cpu!).toBeLessThan(1200);
+    await p.close();
+    expect(p.cpuMs()).toBeUndefined();
+  });
+
   test('an infinite loop is still stopped, with its budget stated', async () => {
     const p = probe(`export function run(x: any) { for (;;) {} }`);
     await p.ready(20000);

@@ -22,6 +22,7 @@ import { gradcheckText } from '../../emit/case-text';
 import { gradientMatches } from '../core/rubric';
 import { SpecDocument, formatIssue } from '../core/spec-files';
 import { Values, hasContinuous, isFloatTensor } from '../core/values';
+import { mapLimit } from '../core/pool';
 
 export interface MutantVerdict {
   id: string;
@@ -63,19 +64,6 @@ export function labRequirements(lab: Lab): string[] {
     problems.push(`fixtures/mutants/${lab.name}/: ${mutants} mutant${mutants === 1 ? '' : 's'}; every lab needs at least ${MIN_MUTANTS} known mistakes that its graders are shown to catch`);
   }
   return problems;
-}
-
-async function mapLimit<T, R>(items: T[], limit: number, f: (t: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await f(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
 
 /** Where a problem of a rubric item is, as `rubrics/<lab>.yaml:LINE:COL items[i].field: message`. */

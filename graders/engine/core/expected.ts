@@ -51,9 +51,14 @@ export interface ExpectedBundle {
   version: number;
   lab: string;
   key: string;
-  /** How long the reference took to start and load, in ms. */
+  /** How long the reference took to start and load, in ms: its computing time where the machine can tell (Linux), else wall-clock time. */
   load_ms?: number;
   items: Record<string, ExpectedItem>;
+}
+
+/** How long the reference took on all of a lab's cases, in ms: which lab to start first when several run at once. */
+export function referenceCostMs(bundle: ExpectedBundle): number {
+  return Object.values(bundle.items).reduce((s, item) => s + item.cases.reduce((t, c) => t + (c.ms ?? 0), 0), 0);
 }
 
 /**

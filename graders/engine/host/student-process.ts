@@ -275,6 +275,14 @@ export class StudentProcess {
     return this.loadFailure ?? (await this.ensureStarted(timeoutMs));
   }
 
+  /**
+   * The computing time (user + system) the process has used so far, in ms: undefined where the
+   * machine cannot tell (no /proc: macOS, Windows) or no process runs.
+   */
+  cpuMs(): number | undefined {
+    return this.child?.pid ? treeCpuMs(this.child.pid) : undefined;
+  }
+
   /** Why loading failed, if it did (for example `timed_out`: the lab never finished loading). */
   get loadProblem(): CallFailure | undefined {
     return this.loadFailure;

@@ -9,7 +9,7 @@
  * grader file grades it itself and fails the way it always did.
  */
 import * as os from 'os';
-import { expectedFor } from '../core/expected';
+import { expectedFor, referenceCostMs } from '../core/expected';
 import type { LabSession } from '../core/grade';
 import type { Lab } from '../core/labs';
 import type { Item } from '../core/rubric';
@@ -97,7 +97,7 @@ async function longestFirst(root: string, labs: Prepared[]): Promise<Prepared[]>
   for (const p of labs) {
     try {
       const bundle = await expectedFor(root, p.lab);
-      cost.set(p, Object.values(bundle.items).reduce((s, item) => s + item.cases.reduce((t, c) => t + (c.ms ?? 0), 0), 0));
+      cost.set(p, referenceCostMs(bundle));
     } catch {
       cost.set(p, Number.MAX_SAFE_INTEGER);
     }
