@@ -58,14 +58,20 @@ function fakeBin(files: Record<string, string>): string {
   return bin;
 }
 
-/** The example class, as it was when this test started. */
+/**
+ * The example class, as it was when this test started, without erin and frank: an infinite
+ * loop while loading and a memory bomb cost their full budgets (seconds of computing) in each
+ * of the runs here and tell nothing about sharding that mallory's loop and process.exit do not
+ * (fixtures.test.ts grades them).
+ */
 let CLASS: string;
+const LEFT_OUT = ['erin', 'frank'];
 /** Its unsharded gradebook: the README's command, one lab. */
 let whole: string;
 
 beforeAll(() => {
   CLASS = path.join(tempDir('class'), 'submissions');
-  fs.cpSync(FIXTURES, CLASS, { recursive: true });
+  for (const student of fs.readdirSync(FIXTURES).filter((s) => !LEFT_OUT.includes(s))) fs.cpSync(path.join(FIXTURES, student), path.join(CLASS, student), { recursive: true });
   whole = path.join(tempDir('whole'), 'out');
   expectExit(run(process.execPath, [CLI, 'batch', CLASS, '--out', whole, '--labs', LAB], { cwd: ROOT, env: cleanEnv() }), 0);
 }, LONG);

@@ -12,7 +12,7 @@ import * as path from 'path';
 import { listLabs } from '../../graders/engine/core/labs';
 import { buildRelease } from '../../graders/release/build';
 import { ROOT } from '../support/paths';
-import { cleanEnv, run, start, tempDir } from './support';
+import { cleanEnv, installRelease, run, start, tempDir } from './support';
 
 /** Documented commands that cannot run here: they need the network or GitHub. */
 const ALLOWED_UNRUN: RegExp[] = [/^git (push|clone|pull)\b/, /^gh /];
@@ -78,9 +78,8 @@ beforeAll(async () => {
   for (const file of ['README.md', ...listLabs(ROOT).map((lab) => `labs/${lab}/README.md`)]) {
     documents.push({ file, commands: shellCommands(fs.readFileSync(path.join(dir, file), 'utf8'), file) });
   }
-  // The README's first command: `npm ci`, offline here (the harness's npm cache has every package).
-  const ci = run('npm', ['ci', '--no-audit', '--no-fund', '--loglevel', 'error'], { cwd: dir, env: cleanEnv({ npm_config_offline: 'true' }) });
-  if (ci.status !== 0) throw new Error(`npm ci failed in the release:\n${ci.stdout}\n${ci.stderr}`);
+  // The README's first command, `npm ci`: what it installs (release.test.ts runs it for real, offline).
+  installRelease(dir);
 }, 600000);
 
 afterAll(() => {
@@ -123,7 +122,7 @@ describe('the commands a student release documents', () => {
           failures.push(`${file}: \`${command}\`: the test does not know how it exits; add it to documentedOutcome with the documentation that says so`);
           continue;
         }
-        if (command === 'npm ci') continue; // ran first, in beforeAll
+        if (command === 'npm ci') continue; // installed first, in beforeAll
         if (expected === 'watch') {
           const watcher = start('sh', ['-c', command], { cwd: dir, env: cleanEnv({ npm_config_offline: 'true' }) });
           try {

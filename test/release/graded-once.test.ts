@@ -11,7 +11,7 @@ import { loadLab } from '../../graders/engine/core/labs';
 import { Results, ResultsSchema } from '../../graders/engine/core/results';
 import { buildRelease } from '../../graders/release/build';
 import { ROOT } from '../support/paths';
-import { cleanEnv, npmCiOffline, run, tempDir } from './support';
+import { cleanEnv, installRelease, run, tempDir } from './support';
 
 const LABS = ['activations', 'backprop'];
 const IN_FILE = path.join('graders', 'engine', 'jest', 'in-file.ts');
@@ -24,7 +24,7 @@ beforeAll(async () => {
   await buildRelease({ root: ROOT, out: dir, labs: LABS });
   // activations solved, backprop left as the stubs: passing and failing items both.
   fs.cpSync(path.join(ROOT, 'reference', 'activations'), path.join(dir, 'labs', 'activations'), { recursive: true });
-  npmCiOffline(dir);
+  installRelease(dir);
   inFile = fs.readFileSync(path.join(dir, IN_FILE), 'utf8');
   // Whatever reaches the in-file path now fails loudly.
   fs.writeFileSync(path.join(dir, IN_FILE), "export function gradeInFile(lab: string): void {\n  throw new Error(`graded in the grader file of ${lab}`);\n}\n");

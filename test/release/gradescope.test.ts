@@ -14,7 +14,7 @@ import { CI_NODE_VERSION } from '../../graders/release/build';
 import { buildGradescope } from '../../graders/release/gradescope';
 import { matchSubmission } from '../../graders/release/runtime/autograder';
 import { ROOT } from '../support/paths';
-import { cleanEnv, mutantSubmission, npmCiOffline, run, tempDir } from './support';
+import { cleanEnv, installRelease, mutantSubmission, run, tempDir } from './support';
 
 const LAB = 'activations';
 const lab = loadLab(ROOT, LAB);
@@ -56,7 +56,7 @@ beforeAll(async () => {
   }
   fs.copyFileSync(path.join(ag, 'source', 'run_autograder'), path.join(ag, 'run_autograder'));
   fs.mkdirSync(path.join(ag, 'results'));
-  npmCiOffline(path.join(ag, 'source')); // what setup.sh does after installing Node
+  installRelease(path.join(ag, 'source')); // what setup.sh does after installing Node (its npm ci)
 }, 240000);
 
 afterAll(() => {

@@ -10,7 +10,7 @@ import { Results, ResultsSchema } from '../../graders/engine/core/results';
 import { keep, readKept } from '../../graders/engine/jest/reuse';
 import { buildRelease } from '../../graders/release/build';
 import { ROOT } from '../support/paths';
-import { cleanEnv, npmCiOffline, run, tempDir } from './support';
+import { cleanEnv, installRelease, run, tempDir } from './support';
 
 const LAB = 'activations';
 const KEPT = 'nothing this lab depends on changed since your last run';
@@ -20,7 +20,7 @@ beforeAll(async () => {
   dir = path.join(tempDir('kept'), 'student');
   await buildRelease({ root: ROOT, out: dir, labs: [LAB] });
   fs.cpSync(path.join(ROOT, 'reference', LAB), path.join(dir, 'labs', LAB), { recursive: true });
-  npmCiOffline(dir);
+  installRelease(dir);
 }, 300000);
 
 afterAll(() => {

@@ -1,5 +1,6 @@
 /** Shared by the release tests: temporary folders, a clean environment, running commands. */
 import { spawn, spawnSync } from 'child_process';
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -37,6 +38,37 @@ export function npmCiOffline(dir: string): Run {
   const r = run('npm', ['ci', '--offline', '--no-audit', '--no-fund', '--loglevel', 'error'], { cwd: dir, env: cleanEnv({ npm_config_offline: 'true' }) });
   if (r.status !== 0) throw new Error(`npm ci --offline failed in ${dir}:\n${r.stdout}\n${r.stderr}`);
   return r;
+}
+
+/**
+ * A release's node_modules as `npm ci --offline` makes it, for the tests whose subject is not
+ * the install itself (release.test.ts and node-versions.test.ts run the real `npm ci`): one
+ * `npm ci` per package-lock.json (and Node), kept in the temporary folder, then a copy per
+ * release: hard links where the system has `cp -al` (nothing here writes into an installed
+ * file in place: the engine's caches write new files and rename them), else a plain copy.
+ */
+export function installRelease(dir: string): void {
+  const lock = fs.readFileSync(path.join(dir, 'package-lock.json'));
+  const key = createHash('sha256').update(lock).update(process.version).digest('hex').slice(0, 16);
+  const store = path.join(os.tmpdir(), 'gradecheck-test-installs', key);
+  if (!fs.existsSync(path.join(store, 'node_modules', '.package-lock.json'))) {
+    fs.mkdirSync(path.dirname(store), { recursive: true });
+    const scratch = fs.mkdtempSync(`${store}-`);
+    for (const f of ['package.json', 'package-lock.json']) fs.copyFileSync(path.join(dir, f), path.join(scratch, f));
+    npmCiOffline(scratch);
+    try {
+      fs.renameSync(scratch, store);
+    } catch {
+      fs.rmSync(scratch, { recursive: true, force: true }); // another test file installed it first
+    }
+  }
+  const target = path.join(dir, 'node_modules');
+  fs.rmSync(target, { recursive: true, force: true });
+  const linked = process.platform === 'linux' && spawnSync('cp', ['-al', path.join(store, 'node_modules'), target]).status === 0;
+  if (!linked) {
+    fs.rmSync(target, { recursive: true, force: true });
+    fs.cpSync(path.join(store, 'node_modules'), target, { recursive: true, verbatimSymlinks: true });
+  }
 }
 
 /** Starts a long-running command; lines of its stdout go to `onOutput`. */

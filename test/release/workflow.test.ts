@@ -18,7 +18,7 @@ import { forMarkdown } from '../../graders/emit/text';
 import { buildRelease, CI_NODE_MAJOR } from '../../graders/release/build';
 import { parseOutputs } from '../../graders/release/runtime/github';
 import { ROOT } from '../support/paths';
-import { cleanEnv, mutantSubmission, npmCiOffline, run, tempDir } from './support';
+import { cleanEnv, installRelease, mutantSubmission, run, tempDir } from './support';
 
 const LAB = 'activations';
 const lab = loadLab(ROOT, LAB);
@@ -152,7 +152,7 @@ beforeAll(async () => {
   base = tempDir('workflow');
   repo = path.join(base, 'labs-alice');
   await buildRelease({ root: ROOT, out: repo, labs: [LAB] });
-  npmCiOffline(repo);
+  installRelease(repo);
   // Alice made some known mistakes.
   mutated = mutantSubmission(LAB, repo).items.filter((id) => visible.some((it) => it.id === id));
 }, 240000);
