@@ -21,7 +21,7 @@ import { expectedKey } from '../engine/authoring/expected-values';
 import { DEFAULT_MEMORY_MB } from '../engine/core/grade';
 import { Lab, loadLab, selectLabs } from '../engine/core/labs';
 import { resolveSandbox, SandboxMode, SandboxRequest } from '../engine/host/sandbox';
-import { ClassReportOptions, ClassReportSummary, writeBatchReport } from '../report/report';
+import { ClassReportOptions, ClassReportSummary, REPORT_DATA_DIR, REPORT_FILE, writeBatchReport } from '../report/report';
 import { GradeConfig, StudentOutcome, TimeoutSpec, labNotGraded, resultsOf, withTimeout } from './grade-student';
 import { Results, sumScores } from '../engine/core/results';
 import { COURSE_FILE, CourseFiles, courseInputs, loadCourse, readGradebookRecord, writeCourseGradebook, writeCourseInputs } from '../policy/apply';
@@ -189,7 +189,7 @@ export async function runBatch(opts: BatchOptions): Promise<BatchReport> {
   }
   if (earlier && opts.force) {
     // Replaced whole: no student of the earlier class is left in the new gradebook's folder.
-    for (const name of ['students', 'batch.json', GRADEBOOK_FILE, SUMMARY_FILE, HISTOGRAM_FILE, GRADEBOOK_JSON, PREVIOUS_GRADEBOOK_FILE, PREVIOUS_GRADEBOOK_JSON, REGRADE_FILE, REGRADE_JSON, CANVAS_FILE, MOODLE_FILE, COURSE_FILE]) fs.rmSync(path.join(out, name), { recursive: true, force: true });
+    for (const name of ['students', 'batch.json', GRADEBOOK_FILE, SUMMARY_FILE, HISTOGRAM_FILE, GRADEBOOK_JSON, PREVIOUS_GRADEBOOK_FILE, PREVIOUS_GRADEBOOK_JSON, REGRADE_FILE, REGRADE_JSON, CANVAS_FILE, MOODLE_FILE, COURSE_FILE, REPORT_FILE, REPORT_DATA_DIR]) fs.rmSync(path.join(out, name), { recursive: true, force: true });
   }
   const labNames = selectLabs(root, opts.labs);
   const sandbox = resolveSandbox(opts.sandbox ?? 'auto');

@@ -28,7 +28,9 @@ import { ItemLesson, lessons } from './reteach';
 import { LabSimilarity, StudentCode, labSimilarity } from './similarity';
 
 export const REPORT_FILE = 'report.html';
-const DATA_DIR = 'report';
+/** DIR/report/: what the report needs beyond the gradebook. */
+export const REPORT_DATA_DIR = 'report';
+const DATA_DIR = REPORT_DATA_DIR;
 const LABS_FILE = 'labs.json';
 const CODE_DIR = 'code';
 const DATA_FORMAT = 'gradecheck/report-data';

@@ -153,3 +153,22 @@ describe('--resume', () => {
     expect(leftovers).toEqual([]);
   }, 60000);
 });
+
+describe('--force', () => {
+  test('replaces an earlier batch whole: nothing of a student no longer in the class is left, in the gradebook, the folders or the report', async () => {
+    const out = path.join(tempDir('force'), 'out');
+    const two = makeClass('force-two', ['alice', 'bob']);
+    await runBatch({ root: ROOT, submissions: two, out, labs: ['activations'], jobs: 2, env });
+    const bobFolder = studentFolder('bob');
+    expect(fs.existsSync(path.join(out, 'students', bobFolder))).toBe(true);
+    expect(fs.existsSync(path.join(out, 'report', 'code', `${bobFolder}.json`))).toBe(true);
+
+    const one = makeClass('force-one', ['alice']);
+    const r = await runBatch({ root: ROOT, submissions: one, out, labs: ['activations'], jobs: 2, env, force: true });
+    expect(r.report.ok).toBe(true);
+    expect(Object.keys(readGrades(out))).toEqual(['alice']);
+    expect(fs.readdirSync(path.join(out, 'students'))).toEqual([studentFolder('alice')]);
+    expect(fs.readdirSync(path.join(out, 'report', 'code'))).toEqual([`${studentFolder('alice')}.json`]);
+    expect(fs.readFileSync(path.join(out, 'report.html'), 'utf8')).not.toContain('bob');
+  }, 120000);
+});
