@@ -128,4 +128,12 @@ test('a lab whose shared code never finishes loading costs one load budget per s
   expect(second.items[0]).toMatchObject({ status: 'timed_out' });
   expect(second.items[0].message).toContain('a short one: lab activations never finished loading');
   expect(r.score).toBe(0);
+
+  // Graded two labs at a time (`gradecheck grade`), the others wait for the first one's load:
+  // still one full load budget for the submission.
+  const together = await gradeSubmission({ root: ROOT, submission: dir, labs: ['activations', 'backprop', 'attention'], sandbox: 'permission', concurrency: 2 });
+  const firstMessages = together.labs.map((l) => l.items[0].message);
+  expect(firstMessages.filter((m) => m.includes(`within ${formatSeconds(loadBudget(activations.load_ms).ms)}`))).toHaveLength(1);
+  expect(firstMessages.filter((m) => m.includes('never finished loading'))).toHaveLength(2);
+  expect(together.score).toBe(0);
 }, 120000);

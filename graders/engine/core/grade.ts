@@ -5,7 +5,6 @@
 import * as path from 'path';
 import { Comparison, compareValues, mismatchData, mismatchStatus, Tolerance } from './compare';
 import { ExpectedBundle, ExpectedCase, ExpectedItem, evaluated, expectedFor, referenceCostMs } from './expected';
-import { mapLimit } from './pool';
 import type { OpDef } from './ops';
 import { outputFigure } from '../../emit/figures';
 import { itemMessage } from '../../emit/case-text';
@@ -323,6 +322,17 @@ export class LabSession {
     this.proc = new StudentProcess(built.modules, { sandbox: opts.sandbox, memoryMb: opts.memoryMb ?? DEFAULT_MEMORY_MB, loadTimeoutMs: load.ms, loadTimeoutWhy: load.why });
   }
 
+  /**
+   * Starts the student process and loads the lab, as the first item would: so that whether the
+   * lab loads at all is known (and a lab that never finishes loading shortens the others' load
+   * budget) before another lab of the submission starts.
+   */
+  async load(): Promise<void> {
+    if (!this.proc) return;
+    await this.proc.ready(0);
+    if (this.proc.loadProblem?.status === 'timed_out' && this.opts.budgets) this.opts.budgets.neverLoaded ??= `lab ${this.lab.name}`;
+  }
+
   async grade(item: Item): Promise<ItemResult> {
     const r = this.proc
       ? await gradeItem(this.proc, item, this.opts.expected.items[item.id], this.slow, this.lab.ops[item.op])
@@ -357,10 +367,12 @@ export class LabSession {
   }
 }
 
-/** Grades one lab of one submission. Never throws for anything the student's code does. */
-export async function gradeLab(lab: Lab, opts: GradeLabOptions): Promise<LabResult> {
+/** Grades one lab of one submission; `onLoaded` when its code has loaded (or failed to). Never throws for anything the student's code does. */
+export async function gradeLab(lab: Lab, opts: GradeLabOptions, onLoaded?: () => void): Promise<LabResult> {
   const session = new LabSession(lab, opts);
   try {
+    await session.load();
+    onLoaded?.();
     for (const item of session.items) await session.grade(item);
   } finally {
     await session.close();
@@ -410,13 +422,32 @@ export async function gradeSubmission(opts: GradeOptions): Promise<Results> {
     const lab = loadLab(root, name);
     labs.push({ lab, expected: await expectedFor(root, lab) });
   }
-  const concurrency = opts.concurrency ?? 1;
-  // One at a time keeps the selection's order (a lab that never loads then shortens the others' load budget).
-  const order = concurrency > 1 ? [...labs].sort((a, b) => referenceCostMs(b.expected) - referenceCostMs(a.expected)) : labs;
+  const concurrency = Math.max(1, opts.concurrency ?? 1);
+  // One at a time keeps the selection's order; several start with the longest.
+  const queue = concurrency > 1 ? [...labs].sort((a, b) => referenceCostMs(b.expected) - referenceCostMs(a.expected)) : [...labs];
   const graded = new Map<string, LabResult>();
-  await mapLimit(order, concurrency, async ({ lab, expected }) => {
+  const gradeNext = async (loaded?: () => void) => {
+    const next = queue.shift();
+    if (!next) return;
+    const { lab, expected } = next;
     opts.onLab?.(lab.name);
-    graded.set(lab.name, await gradeLab(lab, { root, tree, sandbox, memoryMb: opts.memoryMb, expected, typecheck: opts.typecheck, budgets, onItem: (r) => opts.onItem?.(lab.name, r) }));
-  });
+    graded.set(lab.name, await gradeLab(lab, { root, tree, sandbox, memoryMb: opts.memoryMb, expected, typecheck: opts.typecheck, budgets, onItem: (r) => opts.onItem?.(lab.name, r) }, loaded));
+  };
+  // The other labs start once the first has loaded (or failed to): a lab whose shared code
+  // never finishes loading costs one load budget per submission, not one per lab at once.
+  let firstLoaded!: () => void;
+  const first = new Promise<void>((resolve) => (firstLoaded = resolve));
+  const worker = async (w: number) => {
+    if (w > 0) await first;
+    else {
+      try {
+        await gradeNext(firstLoaded);
+      } finally {
+        firstLoaded(); // also when it threw, or there was no lab
+      }
+    }
+    while (queue.length) await gradeNext();
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, labs.length) || 1 }, (_, w) => worker(w)));
   return resultsOf(path.relative(process.cwd(), submission) || '.', sandbox, labs.map(({ lab }) => graded.get(lab.name)!));
 }
