@@ -81,7 +81,23 @@ test('budgets: a multiple of the reference with a floor, capped by the item; sho
   expect(short.why).toContain('layerNormForward already ran past its time in layer_norm.forward');
   expect(slow.budget(['positionalEncoding'], 2, callBudget(2, 10000)).ms).toBe(BUDGET.floorMs);
   expect(loadBudget(100, { neverLoaded: 'lab rnn' }).ms).toBe(BUDGET.shortLoadMs);
+  // A long item (a training run of 3.7 s) is not given five times its time again.
+  expect(slow.budget(['layerNormForward'], 3700, callBudget(3700, 120000)).ms).toBe(BUDGET.shortCapMs);
+  expect(slow.budget(['layerNormForward'], 100, callBudget(100, 10000)).ms).toBe(5 * 100);
 });
+
+test("an infinite loop in additiveForward, which the decoder and its training run, costs one full budget; the training run's is short too", async () => {
+  const dir = referenceSubmission('attention', (f, text) =>
+    f === 'attention.ts' ? text.replace(/(export function additiveForward\([^)]*\): AttentionOutput \{)/, '$1\n  for (;;) { /* never returns */ }') : text,
+  );
+  const r = await gradeSubmission({ root: ROOT, submission: dir, labs: ['attention'], sandbox: 'permission' });
+  const timedOut = r.labs[0].items.filter((i) => i.status === 'timed_out');
+  expect(timedOut.filter((i) => !i.message.includes('a short budget, because additiveForward already ran past its time')).map((i) => i.id)).toEqual(['additive.forward']);
+  expect(timedOut.map((i) => i.id)).toEqual(expect.arrayContaining(['decoder.loss.backward', 'decoder.greedy', 'translate.held_out']));
+  // The training run took the reference seconds: its short budget is the cap, not five times that.
+  expect(timedOut.find((i) => i.id === 'translate.held_out')!.message).toContain(`did not finish within ${formatSeconds(BUDGET.shortCapMs)}`);
+  for (const id of ['causal_mask', 'sdpa.forward', 'mha.forward']) expect([id, r.labs[0].items.find((i) => i.id === id)?.status]).toEqual([id, 'passed']);
+}, 300000);
 
 test('an infinite loop in layerNormForward, which most transformer items run, is graded within 15 s', async () => {
   const dir = referenceSubmission('transformer', (f, text) =>

@@ -18,8 +18,13 @@ export const BUDGET = {
    * correct implementation, however slow, never ran out, so it never gets a short budget).
    */
   shortFactor: 5,
-  /** ... and at least this long. */
-  shortFloorMs: 300,
+  /** ... and at least this long ... */
+  shortFloorMs: 150,
+  /**
+   * ... and at most this long: an item that runs for seconds (a training run) would otherwise
+   * wait five times that for a function already known to run out.
+   */
+  shortCapMs: 1000,
   /** Starting the student process and loading the lab: this many times the reference's load ... */
   loadFactor: 10,
   /** ... and at least this long. */
@@ -74,7 +79,7 @@ export class SlowFunctions {
   budget(exercises: readonly string[], referenceMs: number | undefined, normal: Budget): Budget {
     const slow = exercises.find((f) => this.ranOut.has(f));
     if (!slow) return normal;
-    const ms = Math.min(normal.ms, Math.max(BUDGET.shortFloorMs, BUDGET.shortFactor * (referenceMs ?? 0)));
+    const ms = Math.min(normal.ms, Math.max(BUDGET.shortFloorMs, Math.min(BUDGET.shortCapMs, BUDGET.shortFactor * (referenceMs ?? 0))));
     return { ms, why: `a short budget, because ${slow} already ${this.ranOut.get(slow)}`, short: true };
   }
 }
