@@ -17,6 +17,7 @@ import { COURSE_FILE, CourseInputs, readCourseInputs, writeCourseInputs } from '
 import { main } from '../../scripts/cli';
 import { ROOT } from '../support/paths';
 import { FIXTURES, captureIO, readGrades, removeTempDirs, tempDir } from './class';
+import { policyAssignment } from '../support/course-policy';
 
 /** Each submission: whose code (a fixture) and when it came; the names spread over both shards. */
 const CLASS: Record<string, { code: string; at: string }> = {
@@ -32,19 +33,7 @@ const CLASS: Record<string, { code: string; at: string }> = {
 const ABSENT = ['absent', 'withdrawn'];
 const STUDENTS = Object.keys(CLASS).sort();
 
-const ASSIGNMENT = `name: policy-shards
-labs: [activations]
-due: 2025-10-25 23:59
-time_zone: Europe/Berlin
-grace: 15m
-late_penalty: { percent: 10, per: day, max_percent: 50 }
-cutoff: 7d
-extensions:
-  - { student: extended, due: 2025-10-28 23:59 }
-lms:
-  canvas: { columns: { activations: "Lab 1 (4812)" } }
-  moodle: { identifier: email }
-`;
+const ASSIGNMENT = policyAssignment('policy-shards');
 
 const NOW = new Date('2025-11-10T12:00:00Z');
 const env = { ...process.env, GRADECHECK_BATCH_KEY: '' };

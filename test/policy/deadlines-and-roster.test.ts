@@ -13,6 +13,7 @@ import { studentDir } from '../../graders/batch/store';
 import { CANVAS_FIXED_COLUMNS } from '../../graders/policy/lms';
 import { batch } from '../../scripts/commands/batch';
 import { FIXTURES, activationsPoints, captureIO, readGrades, removeTempDirs, run, tempDir } from '../batch/class';
+import { policyAssignment } from '../support/course-policy';
 
 const { max, pts } = activationsPoints();
 const BOB_RAW = max - pts('tanh.backward') - pts('hidden.tanh.backward') - pts('relu.backward') / 2;
@@ -31,19 +32,7 @@ const CLASS: Record<string, { code: string; at: string; status: string; penalty:
 };
 const ROSTERED = Object.keys(CLASS).filter((s) => s !== 'not-listed');
 
-const ASSIGNMENT = `name: policy-test
-labs: [activations]
-due: 2025-10-25 23:59
-time_zone: Europe/Berlin
-grace: 15m
-late_penalty: { percent: 10, per: day, max_percent: 50 }
-cutoff: 7d
-extensions:
-  - { student: extended, due: 2025-10-28 23:59 }
-lms:
-  canvas: { columns: { activations: "Lab 1 (4812)" } }
-  moodle: { identifier: email }
-`;
+const ASSIGNMENT = policyAssignment('policy-test');
 
 let out: string;
 let grades: Record<string, Record<string, string>>;

@@ -5,6 +5,7 @@
 import * as path from 'path';
 import { Comparison, compareValues, mismatchData, mismatchStatus, Tolerance } from './compare';
 import { ExpectedBundle, ExpectedCase, ExpectedItem, evaluated, expectedFor, referenceCostMs } from './expected';
+import { mapLimit } from './pool';
 import type { OpDef } from './ops';
 import { outputFigure } from '../../emit/figures';
 import { itemMessage } from '../../emit/case-text';
@@ -330,15 +331,19 @@ export class LabSession {
   async load(): Promise<void> {
     if (!this.proc) return;
     await this.proc.ready(0);
-    if (this.proc.loadProblem?.status === 'timed_out' && this.opts.budgets) this.opts.budgets.neverLoaded ??= `lab ${this.lab.name}`;
+    this.noteNeverLoaded();
+  }
+
+  /** A lab that ran out of time loading shortens the load budget of the submission's other labs. */
+  private noteNeverLoaded(): void {
+    if (this.proc?.loadProblem?.status === 'timed_out' && this.opts.budgets) this.opts.budgets.neverLoaded ??= `lab ${this.lab.name}`;
   }
 
   async grade(item: Item): Promise<ItemResult> {
     const r = this.proc
       ? await gradeItem(this.proc, item, this.opts.expected.items[item.id], this.slow, this.lab.ops[item.op])
       : zeroItem(item, this.buildProblem!.status, this.buildProblem!.message);
-    const loadProblem = this.proc?.loadProblem;
-    if (loadProblem?.status === 'timed_out' && this.opts.budgets) this.opts.budgets.neverLoaded ??= `lab ${this.lab.name}`;
+    this.noteNeverLoaded();
     this.graded.push(r);
     this.opts.onItem?.(r);
     return r;
@@ -424,30 +429,24 @@ export async function gradeSubmission(opts: GradeOptions): Promise<Results> {
   }
   const concurrency = Math.max(1, opts.concurrency ?? 1);
   // One at a time keeps the selection's order; several start with the longest.
-  const queue = concurrency > 1 ? [...labs].sort((a, b) => referenceCostMs(b.expected) - referenceCostMs(a.expected)) : [...labs];
+  const queue = concurrency > 1 ? [...labs].sort((a, b) => referenceCostMs(b.expected) - referenceCostMs(a.expected)) : labs;
   const graded = new Map<string, LabResult>();
-  const gradeNext = async (loaded?: () => void) => {
-    const next = queue.shift();
-    if (!next) return;
-    const { lab, expected } = next;
-    opts.onLab?.(lab.name);
-    graded.set(lab.name, await gradeLab(lab, { root, tree, sandbox, memoryMb: opts.memoryMb, expected, typecheck: opts.typecheck, budgets, onItem: (r) => opts.onItem?.(lab.name, r) }, loaded));
-  };
   // The other labs start once the first has loaded (or failed to): a lab whose shared code
   // never finishes loading costs one load budget per submission, not one per lab at once.
   let firstLoaded!: () => void;
   const first = new Promise<void>((resolve) => (firstLoaded = resolve));
-  const worker = async (w: number) => {
-    if (w > 0) await first;
-    else {
+  await mapLimit(
+    queue,
+    concurrency,
+    async ({ lab, expected }) => {
+      opts.onLab?.(lab.name);
       try {
-        await gradeNext(firstLoaded);
+        graded.set(lab.name, await gradeLab(lab, { root, tree, sandbox, memoryMb: opts.memoryMb, expected, typecheck: opts.typecheck, budgets, onItem: (r) => opts.onItem?.(lab.name, r) }, firstLoaded));
       } finally {
-        firstLoaded(); // also when it threw, or there was no lab
+        firstLoaded(); // also when it threw
       }
-    }
-    while (queue.length) await gradeNext();
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, labs.length) || 1 }, (_, w) => worker(w)));
+    },
+    first,
+  );
   return resultsOf(path.relative(process.cwd(), submission) || '.', sandbox, labs.map(({ lab }) => graded.get(lab.name)!));
 }

@@ -10,6 +10,7 @@
  */
 import * as os from 'os';
 import { expectedFor, referenceCostMs } from '../core/expected';
+import { mapLimit } from '../core/pool';
 import type { LabSession } from '../core/grade';
 import type { Lab } from '../core/labs';
 import type { Item } from '../core/rubric';
@@ -131,18 +132,14 @@ export async function pregrade(opts: PregradeOptions): Promise<PregradeOutcome> 
   // The longest lab first (by the reference's time on its cases), so that the others share the
   // remaining workers instead of one long lab starting last.
   const queue = await longestFirst(opts.root, toGrade);
-  const worker = async () => {
-    for (let p = queue.shift(); p !== undefined; p = queue.shift()) {
-      try {
-        writePlan(opts.planDir, await gradeOne(run, p, env));
-        outcome.planned.push(p.lab.name);
-      } catch (err) {
-        outcome.left[p.lab.name] = (err as Error).message;
-      }
+  await mapLimit(queue, opts.concurrency ?? os.availableParallelism(), async (p) => {
+    try {
+      writePlan(opts.planDir, await gradeOne(run, p, env));
+      outcome.planned.push(p.lab.name);
+    } catch (err) {
+      outcome.left[p.lab.name] = (err as Error).message;
     }
-  };
-  const concurrency = Math.max(1, Math.min(opts.concurrency ?? os.availableParallelism(), queue.length));
-  await Promise.all(Array.from({ length: concurrency }, worker));
+  });
   outcome.planned.sort();
   return outcome;
 }
