@@ -11,7 +11,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { expectedFor, shippedExpectedPath, ExpectedBundle } from '../engine/core/expected';
+import { expectedFor, referenceCostMs, shippedExpectedPath, ExpectedBundle } from '../engine/core/expected';
 import { filesUnder } from '../engine/core/files';
 import { Lab, loadLab, selectLabs } from '../engine/core/labs';
 import type { Item } from '../engine/core/rubric';
@@ -274,6 +274,7 @@ export async function buildRelease(opts: ReleaseOptions): Promise<Release> {
   const labs = names.map((n) => loadLab(root, n));
   const files = new Map<string, string | Buffer>();
   const items: Release['items'] = {};
+  const referenceMs: Record<string, number> = {};
 
   for (const lab of labs) {
     opts.onProgress?.(`${lab.name}: expected values`);
@@ -284,6 +285,7 @@ export async function buildRelease(opts: ReleaseOptions): Promise<Release> {
     };
     // The reference's answers, computed (or read from the harness's cache) by the engine.
     const bundle = releasedExpected(await expectedFor(root, lab), shipped);
+    referenceMs[lab.name] = Math.round(referenceCostMs(bundle));
     files.set(shippedExpectedRel(lab.name), JSON.stringify(toJson(bundle as unknown as Values)));
 
     const shippedIds = new Set(shipped.map((it) => it.id));
@@ -333,6 +335,7 @@ export async function buildRelease(opts: ReleaseOptions): Promise<Release> {
     ...(opts.assignment ? { assignment: opts.assignment } : {}),
     ...(kind === 'student' && opts.instructorRepository ? { instructor_repository: opts.instructorRepository } : {}),
     withheld: Object.fromEntries(labs.map((lab) => [lab.name, withheldOf(lab, items[lab.name].withheld)])),
+    reference_ms: referenceMs,
   };
   files.set(RELEASE_MARKER, JSON.stringify(manifest, null, 2) + '\n');
   if (kind === 'student') {

@@ -26,6 +26,11 @@ export const ReleaseManifestSchema = z
     instructor_repository: z.string().optional(),
     /** Per lab, the items not in the release: graded by the instructor's deadline run. */
     withheld: z.record(z.string(), z.object({ items: z.number().int().nonnegative(), max_score: z.number().nonnegative() }).strict()),
+    /**
+     * Per lab, how long the reference took on the cases the release ships (ms): a run starts its
+     * longest lab first, ordered from this before it reads any lab's expected values.
+     */
+    reference_ms: z.record(z.string(), z.number().nonnegative()).optional(),
   })
   .strict();
 

@@ -5,8 +5,10 @@
  * (`SpecIssue`); `formatIssues` turns them into text.
  */
 import * as fs from 'fs';
-import { Document, LineCounter, parseDocument } from 'yaml';
+import * as path from 'path';
+import type { Document, LineCounter } from 'yaml';
 import { z } from 'zod';
+import { cacheFolder, contentKey, readCached, writeCached } from '../host/disk-cache';
 
 export interface SpecIssue {
   file: string;
@@ -41,25 +43,32 @@ export function formatIssues(issues: SpecIssue[]): string {
 
 /** A parsed YAML file that can say where a path is. */
 export class SpecDocument {
+  private parsed?: { doc: Document; lines: LineCounter };
+
   private constructor(
     readonly file: string,
     readonly data: unknown,
-    private readonly doc: Document,
-    private readonly lines: LineCounter,
-  ) {}
+    private readonly text: string,
+    parsed?: { doc: Document; lines: LineCounter },
+  ) {
+    this.parsed = parsed;
+  }
 
   static parse(file: string, text: string): SpecDocument {
-    const lines = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
-    if (doc.errors.length > 0) {
+    const cached = cachedData(text);
+    if (cached.hit) return new SpecDocument(file, cached.data, text);
+    const parsed = parseYaml(text);
+    if (parsed.doc.errors.length > 0) {
       throw new SpecError(
-        doc.errors.map((e) => {
-          const pos = lines.linePos(e.pos[0]);
+        parsed.doc.errors.map((e) => {
+          const pos = parsed.lines.linePos(e.pos[0]);
           return { file, line: pos.line, column: pos.col, path: '', message: `YAML syntax: ${e.message.split('\n')[0]}` };
         }),
       );
     }
-    return new SpecDocument(file, doc.toJS(), doc, lines);
+    const data = parsed.doc.toJS();
+    keepData(text, data);
+    return new SpecDocument(file, data, text, parsed);
   }
 
   static read(file: string, displayName = file): SpecDocument {
@@ -68,11 +77,13 @@ export class SpecDocument {
 
   /** An issue at `path`, located at the deepest part of the path that exists in the file. */
   issue(path: ReadonlyArray<PropertyKey>, message: string): SpecIssue {
+    // A file read from the cache is parsed again only here, to say where a problem is.
+    const { doc, lines } = (this.parsed ??= parseYaml(this.text));
     for (let n = path.length; n >= 0; n--) {
-      const node = n === 0 ? this.doc.contents : this.doc.getIn(path.slice(0, n) as unknown[], true);
+      const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n) as unknown[], true);
       const range = (node as { range?: [number, number, number] } | undefined)?.range;
       if (range) {
-        const pos = this.lines.linePos(range[0]);
+        const pos = lines.linePos(range[0]);
         return { file: this.file, line: pos.line, column: pos.col, path: formatPath(path), message };
       }
     }
@@ -92,4 +103,61 @@ export class SpecDocument {
     }
     return this.issue(i.path, i.message);
   }
+}
+
+// ----- parsing, and the parsed data kept by content -------------------------------------------------
+
+function parseYaml(text: string): { doc: Document; lines: LineCounter } {
+  // Loaded on a cache miss only: a warm run reads every spec file from the cache.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const yaml = require('yaml') as typeof import('yaml');
+  const lines = new yaml.LineCounter();
+  return { doc: yaml.parseDocument(text, { lineCounter: lines, prettyErrors: false }), lines };
+}
+
+/**
+ * YAML's data as JSON, kept under a hash of the file's text in the graders' cache (parsing YAML
+ * costs a run tens of milliseconds per file; JSON, almost nothing). Numbers JSON cannot write
+ * (.inf, .nan, -0) are kept as {"\u0000number": "Infinity"}; data that already holds that key is
+ * not kept.
+ */
+const YAML_CACHE_VERSION = '1';
+const NUMBER_KEY = '\u0000number';
+const ENGINE_ROOT = path.resolve(__dirname, '..', '..', '..');
+const memory = new Map<string, unknown>();
+
+function fromCacheJson(json: string): unknown {
+  return JSON.parse(json, (_k, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 1 && NUMBER_KEY in v ? Number((v as Record<string, string>)[NUMBER_KEY]) : v));
+}
+
+function yamlKey(text: string): string {
+  return contentKey('yaml', YAML_CACHE_VERSION, text);
+}
+
+function cachedData(text: string): { hit: boolean; data?: unknown } {
+  const key = yamlKey(text);
+  if (memory.has(key)) return { hit: true, data: structuredClone(memory.get(key)) };
+  const raw = readCached<{ json: string }>(cacheFolder(ENGINE_ROOT, 'yaml'), key);
+  if (!raw || typeof raw.json !== 'string') return { hit: false };
+  try {
+    const data = fromCacheJson(raw.json);
+    memory.set(key, data);
+    return { hit: true, data: structuredClone(data) };
+  } catch {
+    return { hit: false };
+  }
+}
+
+function keepData(text: string, data: unknown): void {
+  let keepable = true;
+  const json = JSON.stringify(data, (_k, v: unknown) => {
+    if (typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0))) return { [NUMBER_KEY]: Object.is(v, -0) ? '-0' : String(v) };
+    if (v && typeof v === 'object' && NUMBER_KEY in v) keepable = false;
+    if (typeof v === 'bigint' || typeof v === 'function' || typeof v === 'symbol') keepable = false;
+    return v;
+  });
+  if (!keepable || json === undefined) return;
+  const key = yamlKey(text);
+  memory.set(key, fromCacheJson(json));
+  writeCached(cacheFolder(ENGINE_ROOT, 'yaml'), key, { json });
 }

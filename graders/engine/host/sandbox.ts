@@ -66,13 +66,33 @@ function bwrapArgs(script: string): string[] {
 
 let bwrapWorks: boolean | undefined;
 
+const BWRAP_PROBE = () => [...bwrapArgs(CHILD_SCRIPT), process.execPath, '-e', 'process.exit(process.getuid() === 65534 ? 0 : 3)'];
+
 /** Whether bubblewrap is installed and can make an unprivileged sandbox here (checked once). */
 export function bwrapAvailable(): boolean {
   if (bwrapWorks === undefined) {
-    const r = spawnSync('bwrap', [...bwrapArgs(CHILD_SCRIPT), process.execPath, '-e', 'process.exit(process.getuid() === 65534 ? 0 : 3)'], { stdio: 'ignore', timeout: 10000 });
+    const r = spawnSync('bwrap', BWRAP_PROBE(), { stdio: 'ignore', timeout: 10000 });
     bwrapWorks = r.status === 0;
   }
   return bwrapWorks;
+}
+
+/**
+ * The same check, started in the background: a run that will need it soon (Jest's global setup)
+ * starts it before loading the engine, so the two overlap.
+ */
+export function probeBwrap(): Promise<boolean> {
+  if (bwrapWorks !== undefined) return Promise.resolve(bwrapWorks);
+  return new Promise((resolve) => {
+    const done = (works: boolean) => resolve((bwrapWorks ??= works));
+    try {
+      const child = spawn('bwrap', BWRAP_PROBE(), { stdio: 'ignore', timeout: 10000 });
+      child.on('error', () => done(false));
+      child.on('exit', (code) => done(code === 0));
+    } catch {
+      done(false);
+    }
+  });
 }
 
 export function resolveSandbox(request: SandboxRequest): SandboxMode {

@@ -38,7 +38,10 @@ module.exports = async function globalSetup(globalConfig, projectConfig) {
   const labs = labsOf(GraderSequencer.selectedFiles());
   if (labs.length === 0) return;
   const planDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradecheck-plan-'));
+  // Whether bubblewrap works is checked in a child process while the engine loads.
+  const probe = process.env.GRADECHECK_SANDBOX && process.env.GRADECHECK_SANDBOX !== 'auto' && process.env.GRADECHECK_SANDBOX !== 'bwrap' ? undefined : require('../host/sandbox.ts').probeBwrap();
   const { pregrade } = require('./pregrade.ts');
+  await probe;
   await pregrade({ root: ROOT, labs, testNamePattern: globalConfig.testNamePattern, planDir, reuse: reuseOutcomes(projectConfig, process.env) });
   process.env[PLAN_ENV] = planDir;
 };

