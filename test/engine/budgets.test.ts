@@ -12,6 +12,8 @@ import { expectedFor } from '../../graders/engine/core/expected';
 import { gradeSubmission } from '../../graders/engine/core/grade';
 import { formatSeconds } from '../../graders/engine/host/student-process';
 import { loadLab } from '../../graders/engine/core/labs';
+import { readResults } from '../../graders/engine/core/results';
+import { pregrade } from '../../graders/engine/jest/pregrade';
 import { ROOT } from '../support/paths';
 
 /** A submission holding the reference of `lab`, each file passed through `edit`. */
@@ -152,4 +154,15 @@ test('a lab whose shared code never finishes loading costs one load budget per s
   expect(firstMessages.filter((m) => m.includes(`within ${formatSeconds(loadBudget(activations.load_ms).ms)}`))).toHaveLength(1);
   expect(firstMessages.filter((m) => m.includes('never finished loading'))).toHaveLength(2);
   expect(together.score).toBe(0);
-}, 120000);
+
+  // And a student's `npm test` (Jest's global setup grades the labs two at a time): the same.
+  const planDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradecheck-budget-plans-'));
+  const resultsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradecheck-budget-results-'));
+  const labs = ['activations', 'backprop', 'attention'];
+  const outcome = await pregrade({ root: ROOT, labs, planDir, concurrency: 2, env: { GRADECHECK_SUBMISSION: dir, GRADECHECK_SANDBOX: 'permission', GRADECHECK_RESULTS_DIR: resultsDir } });
+  expect(outcome.planned).toEqual([...labs].sort());
+  const pregraded = labs.map((lab) => readResults(JSON.parse(fs.readFileSync(path.join(resultsDir, `${lab}.json`), 'utf8'))).labs[0].items[0].message);
+  expect(pregraded.filter((m) => m.includes(`within ${formatSeconds(loadBudget(activations.load_ms).ms)}`))).toHaveLength(1);
+  expect(pregraded.filter((m) => m.includes('never finished loading'))).toHaveLength(2);
+  for (const d of [dir, planDir, resultsDir]) fs.rmSync(d, { recursive: true, force: true });
+}, 180000);

@@ -130,8 +130,23 @@ function fromCacheJson(json: string): unknown {
   return JSON.parse(json, (_k, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 1 && NUMBER_KEY in v ? Number((v as Record<string, string>)[NUMBER_KEY]) : v));
 }
 
+let yamlVersion: string | undefined;
+
+/** The installed parser's version, without loading the parser: a new one may read a file differently. */
+function parserVersion(): string {
+  if (yamlVersion === undefined) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      yamlVersion = String((require('yaml/package.json') as { version: string }).version);
+    } catch {
+      yamlVersion = 'unknown';
+    }
+  }
+  return yamlVersion;
+}
+
 function yamlKey(text: string): string {
-  return contentKey('yaml', YAML_CACHE_VERSION, text);
+  return contentKey('yaml', YAML_CACHE_VERSION, parserVersion(), text);
 }
 
 function cachedData(text: string): { hit: boolean; data?: unknown } {

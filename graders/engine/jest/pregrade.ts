@@ -72,11 +72,14 @@ function prepare(run: RunContext, lab: Lab, pattern: string | null | undefined, 
   return { lab, describe, selected, key, plan: kept.plan };
 }
 
-async function gradeOne(run: RunContext, { lab, describe, selected, key }: Prepared, env: NodeJS.ProcessEnv): Promise<LabPlan> {
+/** Grades a prepared lab; `onLoaded` once its code has loaded (or failed to), before its items. */
+async function gradeOne(run: RunContext, { lab, describe, selected, key }: Prepared, env: NodeJS.ProcessEnv, onLoaded: () => void): Promise<LabPlan> {
   const tests: PlannedTest[] = lab.rubric.items.map((item) => ({ title: testTitle(item), outcome: 'not_selected' }));
   let session: LabSession | undefined;
   try {
     session = await labSession(run, lab);
+    if (selected.some((item) => session!.items.includes(item))) await session.load();
+    onLoaded();
     for (const item of selected) {
       const i = lab.rubric.items.indexOf(item);
       if (!session.items.includes(item)) {
@@ -135,17 +138,29 @@ export async function pregrade(opts: PregradeOptions): Promise<PregradeOutcome> 
     for (const name of opts.labs) outcome.left[name] = (err as Error).message;
     return outcome;
   }
-  // Each worker prepares its next lab (a kept outcome needs no grading) and grades it.
+  // Each worker prepares its next lab (a kept outcome needs no grading) and grades it. The
+  // others start once the first lab's code has loaded: a module every lab imports that never
+  // finishes loading then costs the run one full load budget (the other labs get a short one),
+  // and the longest lab has both cores while it starts.
   const queue = await longestFirst(opts.root, opts.labs);
-  await mapLimit(queue, opts.concurrency ?? os.availableParallelism(), async ({ name, lab }) => {
-    try {
-      const prepared = prepare(run, lab ?? openLab(opts.root, name), opts.testNamePattern, env, opts.reuse ?? false);
-      writePlan(opts.planDir, prepared.plan ?? (await gradeOne(run, prepared, env)));
-      outcome.planned.push(name);
-    } catch (err) {
-      outcome.left[name] = (err as Error).message;
-    }
-  });
+  let firstLoaded!: () => void;
+  const first = new Promise<void>((resolve) => (firstLoaded = resolve));
+  await mapLimit(
+    queue,
+    opts.concurrency ?? os.availableParallelism(),
+    async ({ name, lab }) => {
+      try {
+        const prepared = prepare(run, lab ?? openLab(opts.root, name), opts.testNamePattern, env, opts.reuse ?? false);
+        writePlan(opts.planDir, prepared.plan ?? (await gradeOne(run, prepared, env, firstLoaded)));
+        outcome.planned.push(name);
+      } catch (err) {
+        outcome.left[name] = (err as Error).message;
+      } finally {
+        firstLoaded(); // also when it had nothing to grade, or threw
+      }
+    },
+    first,
+  );
   outcome.planned.sort();
   return outcome;
 }
