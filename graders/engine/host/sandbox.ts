@@ -9,6 +9,7 @@
  * `auto` picks bwrap when it works on this machine, else permission.
  */
 import { ChildProcess, SpawnOptions, fork, spawn, spawnSync } from 'child_process';
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -150,16 +151,46 @@ let sharedScript: string | undefined;
 
 /**
  * The entry script where an unprivileged user can read it: the checkout may sit in a folder
- * only root can enter (/root), so a copy goes into a fresh root-owned, world-readable folder.
+ * only root can enter (/root), so a copy goes into a root-owned, world-readable folder under the
+ * temporary directory, named by the script's content and kept: every process of every run
+ * shares it, so a worker that is killed (batch stops its workers) leaves nothing behind. A
+ * folder of that name that is not exactly ours (another owner, writable by others, another
+ * content) is never used: a fresh one is made instead, and removed when this process exits.
  */
-function readableScript(): string {
+export function readableScript(): string {
   if (sharedScript && fs.existsSync(sharedScript)) return sharedScript;
+  const text = fs.readFileSync(CHILD_SCRIPT);
+  const stable = path.join(os.tmpdir(), `gradecheck-host-${createHash('sha256').update(text).digest('hex').slice(0, 16)}`);
+  const file = path.join(stable, 'child.cjs');
+  const ours = (p: string) => {
+    const st = fs.lstatSync(p);
+    return st.uid === process.getuid?.() && (st.mode & 0o022) === 0 && !st.isSymbolicLink();
+  };
+  try {
+    try {
+      fs.mkdirSync(stable, { mode: 0o755 });
+      fs.chmodSync(stable, 0o755);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    if (ours(stable)) {
+      if (!fs.existsSync(file) || !fs.readFileSync(file).equals(text)) {
+        const tmp = path.join(stable, `.child.cjs.${process.pid}`);
+        fs.writeFileSync(tmp, text, { mode: 0o644 });
+        fs.chmodSync(tmp, 0o644);
+        fs.renameSync(tmp, file);
+      }
+      if (ours(file) && fs.readFileSync(file).equals(text)) return (sharedScript = file);
+    }
+  } catch {
+    // not usable: a fresh folder of this process's own below
+  }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradecheck-host-'));
   fs.chmodSync(dir, 0o755);
-  const file = path.join(dir, 'child.cjs');
-  fs.writeFileSync(file, fs.readFileSync(CHILD_SCRIPT), { mode: 0o644 });
+  const fresh = path.join(dir, 'child.cjs');
+  fs.writeFileSync(fresh, text, { mode: 0o644 });
   process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
-  return (sharedScript = file);
+  return (sharedScript = fresh);
 }
 
 /**
