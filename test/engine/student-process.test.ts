@@ -91,6 +91,30 @@ describe('the student process', () => {
     await Promise.all([p.close(), exits.close()]);
   });
 
+  test.each([
+    ['a timer', `setTimeout(() => { for (;;) {} }, 0);`],
+    ['a timer that starts later', `setTimeout(() => { for (;;) {} }, 300);`],
+    ['a promise', `Promise.resolve().then(() => { for (;;) {} });`],
+  ])('code that keeps the process busy between calls (%s that never ends) costs one budget: the call never started, and later calls fail at once', async (_kind, background) => {
+    const p = probe(`${background}\n${double}`);
+    let r = await call(p, 1000);
+    // A timer that starts later lets the first calls through.
+    for (let i = 0; r.ok && i < 50; i++) {
+      await new Promise((w) => setTimeout(w, 20));
+      r = await call(p, 1000);
+    }
+    // Either the lab never finished loading (the promise ran before its reply left), or a call was never taken.
+    const failure = !r.ok ? r.failure : undefined;
+    expect(failure?.status).toBe('timed_out');
+    if (!failure!.message.includes('while loading')) expect(failure!.message).toContain('never started: your lab\'s code kept its process busy between calls');
+    const starts = p.starts;
+    const at = Date.now();
+    expect(await call(p, 1000)).toMatchObject({ ok: false, failure: { status: 'timed_out', message: failure!.message } });
+    expect(Date.now() - at).toBeLessThan(500);
+    expect(p.starts).toBe(starts);
+    await p.close();
+  });
+
   test('a syntax error is found before anything runs, with file and line', () => {
     const tree = overlay(mapTree({ 'labs/probe/probe.ts': 'export function run(x: any) {\n  return x +;\n}\n' }, 'test'), directoryTree(ROOT));
     const built = buildModules(ROOT, tree, ['labs/probe/probe.ts'], 'test/fixtures/probe.ops.ts');

@@ -114,7 +114,7 @@ async function gradeCase(proc: StudentProcess, item: Item, op: OpDef, e: Expecte
   if (remaining <= 0) return { label: e.label, status: 'timed_out', message: `not run: the item's ${formatSeconds(item.timeout * 1000)} ran out` };
   const ms = Math.min(remaining, budget.ms);
   const r = await proc.call({ op: item.op, stage: stageOf(item), inputs: e.inputs, params: e.params, upstream: e.upstream }, ms);
-  if (!r.ok && r.failure.status === 'timed_out' && r.failure !== proc.loadProblem) {
+  if (!r.ok && r.failure.status === 'timed_out' && r.failure !== proc.loadProblem && r.failure !== proc.busyProblem) {
     // The budget, not the time that happened to be left: the same submission gets the same words.
     return { label: e.label, status: 'timed_out', message: `did not finish within ${formatSeconds(budget.ms)} (${budget.why}; an infinite loop?)` };
   }

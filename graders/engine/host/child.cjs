@@ -213,10 +213,13 @@ process.on('message', (msg) => {
       process.send({ type: 'load_failed', id: msg.id, stage: 'lab', error: describeError(e) });
     }
   } else if (msg.type === 'call') {
+    // Taken: a call that never gets this far was kept out by the lab's own background work.
+    process.send({ type: 'started', id: msg.id });
     const r = invoke(msg, msg.inputs, msg.params, msg.upstream);
     if (r.error) process.send({ type: 'failed', id: msg.id, error: r.error });
     else process.send({ type: 'result', id: msg.id, value: r.value, mutated: r.mutated, ms: r.ms });
   } else if (msg.type === 'calls') {
+    process.send({ type: 'started', id: msg.id });
     const values = [];
     for (const call of msg.batch) {
       const r = invoke(msg, call.inputs, call.params, call.upstream);

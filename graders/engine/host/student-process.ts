@@ -235,6 +235,8 @@ interface Pending {
   id?: number;
   accepts: ReadonlySet<string>;
   resolve: (msg: Reply) => void;
+  /** A call: whether the process has taken it (child.cjs says `started` before running it). */
+  started?: boolean;
 }
 
 /** The replies that answer each request (see child.cjs); `ready` is sent before any lab code runs. */
@@ -268,6 +270,12 @@ export class StudentProcess {
   private starting?: Promise<CallFailure | undefined>;
   /** A failure while loading is deterministic: every later call gets it without a restart. */
   private loadFailure?: CallFailure;
+  /**
+   * The lab's own code kept the process busy between calls (a timer or promise started while it
+   * loaded that never ends), so a call was never taken: as deterministic, every later call of
+   * this lab gets it without a restart.
+   */
+  private busyFailure?: CallFailure;
   private pending?: Pending;
   private stdout = new Tail();
   private stderr = new Tail();
@@ -325,6 +333,12 @@ export class StudentProcess {
     return this.loadFailure;
   }
 
+  /** Why this lab's calls are not run: its code keeps the process busy between calls (see busyFailure). */
+  get busyProblem(): CallFailure | undefined {
+    return this.busyFailure;
+  }
+
+
   async close(): Promise<void> {
     this.kill();
   }
@@ -341,6 +355,7 @@ export class StudentProcess {
 
   private async exchange(msg: Record<string, unknown>, timeoutMs: number): Promise<Reply | { failure: CallFailure }> {
     if (this.loadFailure) return { failure: this.loadFailure };
+    if (this.busyFailure) return { failure: this.busyFailure };
     const startFailure = await this.ensureStarted(timeoutMs);
     if (startFailure) return { failure: startFailure };
     // Starting a fresh process (after a timeout or a crash) is the grader's time, not the call's.
@@ -399,6 +414,15 @@ export class StudentProcess {
           return;
         }
         this.kill('timed_out');
+        if (msg && (msg.type === 'call' || msg.type === 'calls') && !this.pending?.started) {
+          // Not the called function's time: the process never took the call.
+          this.busyFailure = {
+            status: 'timed_out',
+            message: `never started: your lab's code kept its process busy between calls (a timer, promise or callback that never ends, started when the lab loaded), so the call was not taken within ${formatSeconds(budgetMs)}; the process was stopped, and the lab's other calls are not run`,
+          };
+          finish({ failure: this.busyFailure });
+          return;
+        }
         finish({ failure: { status: 'timed_out', message: `did not finish within ${formatSeconds(budgetMs)} (an infinite loop?); the process was stopped` } });
       };
       let timer = setTimeout(deadline, ms);
@@ -460,7 +484,8 @@ export class StudentProcess {
     child.stderr?.on('data', (d) => this.stderr.push(d));
     child.on('message', (m: unknown) => {
       const p = this.pending;
-      if (p && isReply(m) && p.accepts.has(m.type) && m.id === p.id) p.resolve(m);
+      if (p && isReply(m) && m.type === 'started' && m.id === p.id) p.started = true;
+      else if (p && isReply(m) && p.accepts.has(m.type) && m.id === p.id) p.resolve(m);
     });
     child.on('error', () => {
       /* reported through 'exit' */
