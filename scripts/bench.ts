@@ -3,7 +3,8 @@
  *
  * Makes K synthetic submissions (reference solutions, known mistakes, untouched stubs and a
  * few hostile ones: an infinite loop, a memory bomb, a fake score with process.exit, an
- * output flood, each in one lab's first exported function) and grades them two ways, side
+ * output flood, a wait without computing (Atomics.wait), each in one lab's first exported
+ * function, and a timer that keeps the process busy between calls) and grades them two ways, side
  * by side in this run:
  *
  * - `gradecheck batch` on all K (worker pool, --jobs N);
@@ -36,7 +37,7 @@ const MIX: Kind[] = [
   'reference', 'stub', 'mutant', 'reference', 'mutant', 'reference', 'stub', 'mutant', 'reference', 'hostile',
 ];
 type Kind = 'reference' | 'mutant' | 'stub' | 'hostile';
-const HOSTILE = ['infinite loop', 'memory bomb', 'fake score and process.exit(0)', 'output flood'] as const;
+const HOSTILE = ['infinite loop', 'memory bomb', 'fake score and process.exit(0)', 'output flood', 'wait without computing', 'busy between calls'] as const;
 type Hostile = (typeof HOSTILE)[number];
 
 // ----- the synthetic class ----------------------------------------------------------------------
@@ -51,6 +52,10 @@ function hostileCode(kind: Hostile, fn: string): string {
       return `\n${target} = function () {\n  const hoard: Float64Array[] = [];\n  for (;;) hoard.push(new Float64Array(1 << 24).fill(1));\n};\n`;
     case 'fake score and process.exit(0)':
       return `\nconsole.log('Total: 100 / 100 (100.0%)');\nconsole.log(JSON.stringify({ score: 100 }));\nprocess.exit(0);\n`;
+    case 'wait without computing':
+      return `\n${target} = function () {\n  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 600000);\n};\n`;
+    case 'busy between calls':
+      return `\nsetTimeout(() => {\n  for (;;) {}\n}, 0);\n`;
     case 'output flood':
       return `\nconst original = ${target};\n${target} = function (...args: unknown[]) {\n  for (let i = 0; i < 20000; i++) console.log('SCORE: 100/100 '.repeat(8));\n  return original(...args);\n};\n`;
   }
