@@ -4,7 +4,8 @@
  * Makes K synthetic submissions (reference solutions, known mistakes, untouched stubs and a
  * few hostile ones: an infinite loop, a memory bomb, a fake score with process.exit, an
  * output flood, a wait without computing (Atomics.wait), each in one lab's first exported
- * function, and a timer that keeps the process busy between calls) and grades them two ways, side
+ * function, a timer that keeps the process busy between calls, 8 MB of code in a lab file) and
+ * grades them two ways, side
  * by side in this run:
  *
  * - `gradecheck batch` on all K (worker pool, --jobs N);
@@ -37,7 +38,7 @@ const MIX: Kind[] = [
   'reference', 'stub', 'mutant', 'reference', 'mutant', 'reference', 'stub', 'mutant', 'reference', 'hostile',
 ];
 type Kind = 'reference' | 'mutant' | 'stub' | 'hostile';
-const HOSTILE = ['infinite loop', 'memory bomb', 'fake score and process.exit(0)', 'output flood', 'wait without computing', 'busy between calls'] as const;
+const HOSTILE = ['infinite loop', 'memory bomb', 'fake score and process.exit(0)', 'output flood', 'wait without computing', 'busy between calls', 'a file too large to compile'] as const;
 type Hostile = (typeof HOSTILE)[number];
 
 // ----- the synthetic class ----------------------------------------------------------------------
@@ -56,6 +57,9 @@ function hostileCode(kind: Hostile, fn: string): string {
       return `\n${target} = function () {\n  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 600000);\n};\n`;
     case 'busy between calls':
       return `\nsetTimeout(() => {\n  for (;;) {}\n}, 0);\n`;
+    case 'a file too large to compile':
+      // 8 MB of code (the intake takes up to 10 MB of labs/): compiling it would cost the grader's own time.
+      return `\nexport const junk = [${'1234567, '.repeat(900_000)}];\n`;
     case 'output flood':
       return `\nconst original = ${target};\n${target} = function (...args: unknown[]) {\n  for (let i = 0; i < 20000; i++) console.log('SCORE: 100/100 '.repeat(8));\n  return original(...args);\n};\n`;
   }

@@ -10,6 +10,7 @@
  */
 import type * as TS from 'typescript';
 import type * as DolosCore from '@dodona/dolos-core';
+import { MAX_LAB_SOURCE_CHARS } from '../engine/host/modules';
 
 /** Dolos's core, an ES module: Node 20.19+ requires it as it is, Jest compiles it (jest.config.js). */
 export function dolosCore(): typeof DolosCore {
@@ -124,8 +125,9 @@ function shifted(regions: DolosCore.Region[], rows: number, Region: typeof Dolos
 
 /**
  * The lab's files (path to text), in path order, joined into one document and tokenized.
- * Files that are not TypeScript or JavaScript are left out; a file that does not parse is
- * tokenized as far as the compiler's error recovery goes.
+ * Files that are not TypeScript or JavaScript are left out, and so is one too large for the
+ * grader to compile (MAX_LAB_SOURCE_CHARS: its lab was not graded either); a file that does not
+ * parse is tokenized as far as the compiler's error recovery goes.
  */
 export function labDocument(files: Record<string, string>, cache: TokenCache = new Map()): LabDocument {
   const doc: LabDocument = { text: '', parts: [], tokens: [], regions: [] };
@@ -133,7 +135,7 @@ export function labDocument(files: Record<string, string>, cache: TokenCache = n
   const texts: string[] = [];
   let row = 0;
   for (const file of Object.keys(files).sort()) {
-    if (!/\.(ts|js)$/.test(file)) continue;
+    if (!/\.(ts|js)$/.test(file) || files[file].length > MAX_LAB_SOURCE_CHARS) continue;
     const text = files[file].replace(/\r\n?/g, '\n');
     const key = `${file.endsWith('.js') ? 'js' : 'ts'}\0${text}`;
     let ft = cache.get(key);

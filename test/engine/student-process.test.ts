@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { StudentProcess } from '../../graders/engine/host/student-process';
-import { buildModules, mapTree, overlay, directoryTree } from '../../graders/engine/host/modules';
+import { MAX_LAB_SOURCE_CHARS, buildModules, mapTree, overlay, directoryTree } from '../../graders/engine/host/modules';
 import { SandboxMode, bwrapAvailable } from '../../graders/engine/host/sandbox';
 import { ROOT } from '../support/paths';
 
@@ -119,6 +119,14 @@ describe('the student process', () => {
     const tree = overlay(mapTree({ 'labs/probe/probe.ts': 'export function run(x: any) {\n  return x +;\n}\n' }, 'test'), directoryTree(ROOT));
     const built = buildModules(ROOT, tree, ['labs/probe/probe.ts'], 'test/fixtures/probe.ops.ts');
     expect(built.problems).toEqual([{ kind: 'syntax', file: 'labs/probe/probe.ts', line: 2, column: 13, message: 'Expression expected.' }]);
+  });
+
+  test("a lab code file too large to compile is refused before the grader spends its own time on it; one just under the limit builds", () => {
+    const junk = (chars: number) => `export const junk = [${'1,'.repeat(Math.floor(chars / 2) - 40)}];\n`;
+    const build = (text: string) => buildModules(ROOT, overlay(mapTree({ 'labs/probe/probe.ts': `import './junk';\n${double}`, 'labs/probe/junk.ts': text }, 'test'), directoryTree(ROOT)), ['labs/probe/probe.ts'], 'test/fixtures/probe.ops.ts');
+    const big = build(junk(MAX_LAB_SOURCE_CHARS + 1000));
+    expect(big.problems).toEqual([{ kind: 'too_large', file: 'labs/probe/junk.ts', line: 0, column: 0, message: expect.stringMatching(/^labs\/probe\/junk\.ts is 25\d KB: a lab's code file may be at most 256 KB .*so it was not compiled$/) }]);
+    expect(build(junk(MAX_LAB_SOURCE_CHARS - 1000)).problems).toEqual([]);
   });
 
   test('lab code cannot import harness files (the reference) by a relative path out of labs/', () => {

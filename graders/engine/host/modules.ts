@@ -151,7 +151,7 @@ export interface SourceDiagnostic {
    * A syntax error, a missing file, an import out of labs/ (which could reach the reference), or
    * a symbolic link in the submission's labs/ (which could too).
    */
-  kind: 'syntax' | 'missing' | 'forbidden_import' | 'forbidden_link';
+  kind: 'syntax' | 'missing' | 'forbidden_import' | 'forbidden_link' | 'too_large';
   file: string;
   line: number;
   column: number;
@@ -316,6 +316,10 @@ function compiled(harnessRoot: string, rel: string, text: string, withSpecifiers
 
 const compiledFiles = new Map<string, CompiledFile>();
 
+/** A lab's code files (not its data, .json) are compiled by the grader: at most this many characters each. */
+export const MAX_LAB_SOURCE_CHARS = 256 * 1024;
+const CODE_FILE = /\.[cm]?[jt]sx?$/;
+
 export function buildModules(harnessRoot: string, tree: SourceTree, entries: string[], opsRel: string): BuiltModules {
   const files: Record<string, string> = {};
   const resolutions: Record<string, Record<string, string>> = {};
@@ -341,6 +345,11 @@ export function buildModules(harnessRoot: string, tree: SourceTree, entries: str
       continue;
     }
     const isLab = rel.startsWith('labs/');
+    if (isLab && CODE_FILE.test(rel) && text.length > MAX_LAB_SOURCE_CHARS) {
+      // Compiling it would cost the grader's own time, which no budget bounds.
+      problems.push({ kind: 'too_large', file: rel, line: 0, column: 0, message: `${rel} is ${(text.length / 1024).toFixed(0)} KB: a lab's code file may be at most ${MAX_LAB_SOURCE_CHARS / 1024} KB (the reference's largest is 17 KB), so it was not compiled` });
+      continue;
+    }
     const isGlue = rel === opsRel || rel === KIT;
     const forbidden = new Set<string>();
     const file = compiled(harnessRoot, rel, text, isLab || isGlue);
