@@ -35,7 +35,7 @@ const CLI = path.join(ROOT, 'scripts', 'gradecheck.cjs');
 /** One cycle of the class: what each submission is, by index modulo 20. */
 const MIX: Kind[] = [
   'reference', 'mutant', 'reference', 'stub', 'mutant', 'reference', 'mutant', 'reference', 'hostile', 'mutant',
-  'reference', 'stub', 'mutant', 'reference', 'mutant', 'reference', 'stub', 'mutant', 'reference', 'hostile',
+  'reference', 'stub', 'mutant', 'hostile', 'mutant', 'reference', 'stub', 'mutant', 'reference', 'hostile',
 ];
 type Kind = 'reference' | 'mutant' | 'stub' | 'hostile';
 const HOSTILE = ['infinite loop', 'memory bomb', 'fake score and process.exit(0)', 'output flood', 'wait without computing', 'busy between calls', 'a file too large to compile'] as const;
