@@ -101,11 +101,10 @@ test("an infinite loop in additiveForward, which the decoder and its training ru
   for (const id of ['causal_mask', 'sdpa.forward', 'mha.forward']) expect([id, r.labs[0].items.find((i) => i.id === id)?.status]).toEqual([id, 'passed']);
 }, 300000);
 
-test.each([
-  ['an infinite loop', 'for (;;) { /* never returns */ }'],
-  ['a wait without computing', 'Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 600000);'],
-])('%s in layerNormForward, which most transformer items run, is graded within 15 s', async (_kind, body) => {
-  const dir = referenceSubmission('transformer', (f, text) => (f === 'layer_norm.ts' ? text.replace(/(export function layerNormForward\([^)]*\): Tensor \{)/, `$1\n  ${body}`) : text));
+test('an infinite loop in layerNormForward, which most transformer items run, is graded within 15 s', async () => {
+  const dir = referenceSubmission('transformer', (f, text) =>
+    f === 'layer_norm.ts' ? text.replace(/(export function layerNormForward\([^)]*\): Tensor \{)/, '$1\n  for (;;) { /* never returns */ }') : text,
+  );
   const started = Date.now();
   const r = await gradeSubmission({ root: ROOT, submission: dir, labs: ['transformer'], sandbox: 'permission' });
   const seconds = (Date.now() - started) / 1000;

@@ -125,50 +125,13 @@ function treeCpuMs(pid: number): number | undefined {
 }
 
 /**
- * Time the processes of a tree spent ready to run but waiting for a CPU (the kernel's run
- * queue), in ms, from /proc/<pid>/schedstat; undefined where the kernel does not keep it.
- */
-function treeRunDelayMs(pid: number): number | undefined {
-  let ns = 0;
-  let seen = false;
-  const visit = (p: number, depth: number) => {
-    try {
-      ns += Number(fs.readFileSync(`/proc/${p}/schedstat`, 'utf8').split(' ')[1]);
-      seen = true;
-      if (depth > 3) return;
-      for (const c of fs.readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').split(/\s+/).filter(Boolean)) visit(Number(c), depth + 1);
-    } catch {
-      /* the process is gone, or there is no /proc */
-    }
-  };
-  visit(pid, 0);
-  return seen && Number.isFinite(ns) ? ns / 1e6 : undefined;
-}
-
-/**
- * A budget is the student's own time: on a machine so busy that the process was kept waiting
- * for a CPU, the deadline moves on by that wait, up to this many times the budget in
- * wall-clock time. So a loaded grading server does not fail correct code, an infinite loop is
- * stopped after the same computing time everywhere, and a process that waits without
- * computing (Atomics.wait, a blocked read) is stopped when its budget is up, not 8 times later.
- * Where the kernel keeps no run-queue time, the budget is CPU time (a waiting process then
- * gets the whole stretch); without /proc (macOS, Windows), wall-clock time.
+ * A budget is the student's computing time: on a machine so busy that the process got less
+ * CPU than its budget by the deadline, the deadline moves on by what it is owed, up to this
+ * many times the budget in wall-clock time (a process that waits without computing is still
+ * stopped). So a loaded grading server does not fail correct code, and an infinite loop is
+ * stopped after the same computing time everywhere.
  */
 const MAX_BUDGET_STRETCH = 8;
-
-/**
- * How much of a call's budget is left `elapsed` ms after it began: what the run queue kept
- * the process from (where /proc/<pid>/schedstat is kept), else what it did not compute (CPU
- * time); 0 where neither is known.
- */
-function budgetLeft(ms: number, elapsed: number, pid: number | undefined, start: { runDelay?: number; cpu?: number }): number {
-  if (pid && start.runDelay !== undefined) {
-    const waited = treeRunDelayMs(pid);
-    if (waited !== undefined) return ms - (elapsed - (waited - start.runDelay));
-  }
-  const cpu = pid && start.cpu !== undefined ? treeCpuMs(pid) : undefined;
-  return cpu === undefined ? 0 : ms - (cpu - start.cpu!);
-}
 
 /**
  * What a thrown error says, as the student's outcome. Every field came from the student
@@ -381,27 +344,16 @@ export class StudentProcess {
         resolve(r);
       };
       const startMb = child.pid ? treeRssMb(child.pid) : 0;
-      const start = child.pid ? { runDelay: treeRunDelayMs(child.pid), cpu: treeCpuMs(child.pid) } : {};
+      const startCpu = child.pid ? treeCpuMs(child.pid) : undefined;
       const startedAt = Date.now();
-      // How late the deadline's timers fired: time the grader itself could not run (suspended
-      // with Ctrl+Z, or starved), which is not the student's either.
-      let due = startedAt + ms;
-      let late = 0;
       const deadline = () => {
-        const now = Date.now();
-        late += Math.max(0, now - due);
-        const elapsed = now - startedAt - late;
-        const owed = budgetLeft(ms, elapsed, child.pid, start);
-        if (owed > 50 && elapsed + owed <= ms * MAX_BUDGET_STRETCH) {
-          due = now + owed;
+        const cpu = child.pid && startCpu !== undefined ? treeCpuMs(child.pid) : undefined;
+        const owed = cpu === undefined ? 0 : ms - (cpu - startCpu!);
+        if (owed > 50 && Date.now() - startedAt + owed <= ms * MAX_BUDGET_STRETCH) {
           timer = setTimeout(deadline, owed);
           return;
         }
-        // A reply already waiting to be read (the grader was busy, the student was not) is
-        // read first: I/O is polled before setImmediate's callbacks run.
-        setImmediate(() => {
-          if (!done) outOfTime();
-        });
+        outOfTime();
       };
       const outOfTime = () => {
         // Out of time while its memory kept growing (past its heap cap, or by more than
