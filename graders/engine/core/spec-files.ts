@@ -173,6 +173,6 @@ function keepData(text: string, data: unknown): void {
   });
   if (!keepable || json === undefined) return;
   const key = yamlKey(text);
-  memory.set(key, fromCacheJson(json));
+  memory.set(key, structuredClone(data));
   writeCached(cacheFolder(ENGINE_ROOT, 'yaml'), key, { json });
 }
