@@ -172,24 +172,53 @@ function additiveWeights(q: Tensor, keys: Tensor, p: AdditiveParams, mask?: Bool
   const [N, S, Dk] = keys.shape;
   const Dq = q.shape[1];
   const A = p.v.shape[0];
-  const [Wq, Wk, v, k] = [p.W_q.data, p.W_k.data, p.v.data, keys.data];
+  const [Wq, Wk, v, k, qs] = [p.W_q.data, p.W_k.data, p.v.data, keys.data, q.data];
   const hidden = zeros([N, S, A]);
   const scores = zeros([N, S]);
+  const [hid, sc] = [hidden.data, scores.data];
   const wq = new Float64Array(A);
   for (let n = 0; n < N; n++) {
     wq.fill(0);
-    for (let a = 0; a < A; a++) for (let i = 0; i < Dq; i++) wq[a] += Wq[a * Dq + i] * q.data[n * Dq + i]; // W_q q
+    for (let a = 0; a < A; a++) for (let i = 0; i < Dq; i++) wq[a] += Wq[a * Dq + i] * qs[n * Dq + i]; // W_q q
     for (let j = 0; j < S; j++) {
       const key = (n * S + j) * Dk;
+      const row = (n * S + j) * A;
       let score = 0;
-      for (let a = 0; a < A; a++) {
+      // pre_a = (W_q q)_a + (W_k k_j)_a, four features a at a time (the training item calls this
+      // thousands of times); each sum adds its terms in the order i = 0, 1, ..., as one at a time would.
+      let a = 0;
+      for (; a + 3 < A; a += 4) {
+        const w0 = a * Dk;
+        const w1 = w0 + Dk;
+        const w2 = w1 + Dk;
+        const w3 = w2 + Dk;
+        let p0 = wq[a];
+        let p1 = wq[a + 1];
+        let p2 = wq[a + 2];
+        let p3 = wq[a + 3];
+        for (let i = 0; i < Dk; i++) {
+          const ki = k[key + i];
+          p0 += Wk[w0 + i] * ki;
+          p1 += Wk[w1 + i] * ki;
+          p2 += Wk[w2 + i] * ki;
+          p3 += Wk[w3 + i] * ki;
+        }
+        const h0 = (hid[row + a] = Math.tanh(p0));
+        const h1 = (hid[row + a + 1] = Math.tanh(p1));
+        const h2 = (hid[row + a + 2] = Math.tanh(p2));
+        const h3 = (hid[row + a + 3] = Math.tanh(p3));
+        score += v[a] * h0; // score_j = v . h_j
+        score += v[a + 1] * h1;
+        score += v[a + 2] * h2;
+        score += v[a + 3] * h3;
+      }
+      for (; a < A; a++) {
         let pre = wq[a];
         for (let i = 0; i < Dk; i++) pre += Wk[a * Dk + i] * k[key + i];
-        const h = Math.tanh(pre);
-        hidden.data[(n * S + j) * A + a] = h;
-        score += v[a] * h; // score_j = v . h_j
+        const h = (hid[row + a] = Math.tanh(pre));
+        score += v[a] * h;
       }
-      scores.data[n * S + j] = mask?.data[n * S + j] ? -Infinity : score; // padding: weight exactly 0
+      sc[n * S + j] = mask?.data[n * S + j] ? -Infinity : score; // padding: weight exactly 0
     }
   }
   return { hidden, alpha: softmaxRows(scores) };
@@ -255,23 +284,61 @@ export function additiveBackward(q: Tensor, keys: Tensor, values: Tensor, p: Add
   }
   const dScores = softmaxRowsBackward(alpha, dAlpha);
 
-  const [k, Wk, dk, dWk] = [keys.data, p.W_k.data, dKeys.data, dW_k.data];
+  const [k, Wk, dk, dWk, hid, dsc, vs] = [keys.data, p.W_k.data, dKeys.data, dW_k.data, hidden.data, dScores.data, p.v.data];
   const du = new Float64Array(A);
   for (let n = 0; n < N; n++) {
     du.fill(0);
     for (let j = 0; j < S; j++) {
       const key = (n * S + j) * Dk;
-      for (let a = 0; a < A; a++) {
-        const h = hidden.data[(n * S + j) * A + a];
-        const ds = dScores.data[n * S + j];
-        dv.data[a] += ds * h; // dv = sum_j dscore_j h_j
+      const row = (n * S + j) * A;
+      const ds = dsc[n * S + j];
+      // Four features a at a time; every sum adds its terms in the order of one at a time.
+      let a = 0;
+      for (; a + 3 < A; a += 4) {
+        const h0 = hid[row + a];
+        const h1 = hid[row + a + 1];
+        const h2 = hid[row + a + 2];
+        const h3 = hid[row + a + 3];
+        dv.data[a] += ds * h0; // dv = sum_j dscore_j h_j
+        dv.data[a + 1] += ds * h1;
+        dv.data[a + 2] += ds * h2;
+        dv.data[a + 3] += ds * h3;
         // dpre_j = dscore_j v * (1 - h_j^2), the gradient of the tanh's input W_q q + W_k k_j
-        const dPre = ds * p.v.data[a] * (1 - h * h);
+        const d0 = ds * vs[a] * (1 - h0 * h0);
+        const d1 = ds * vs[a + 1] * (1 - h1 * h1);
+        const d2 = ds * vs[a + 2] * (1 - h2 * h2);
+        const d3 = ds * vs[a + 3] * (1 - h3 * h3);
+        const w0 = a * Dk;
+        const w1 = w0 + Dk;
+        const w2 = w1 + Dk;
+        const w3 = w2 + Dk;
         for (let i = 0; i < Dk; i++) {
-          dWk[a * Dk + i] += dPre * k[key + i]; // dW_k = sum_j dpre_j k_j^T
-          dk[key + i] += dPre * Wk[a * Dk + i]; // dk_j = W_k^T dpre_j
+          const ki = k[key + i];
+          dWk[w0 + i] += d0 * ki; // dW_k = sum_j dpre_j k_j^T
+          dWk[w1 + i] += d1 * ki;
+          dWk[w2 + i] += d2 * ki;
+          dWk[w3 + i] += d3 * ki;
+          let g = dk[key + i]; // dk_j = W_k^T dpre_j
+          g += d0 * Wk[w0 + i];
+          g += d1 * Wk[w1 + i];
+          g += d2 * Wk[w2 + i];
+          g += d3 * Wk[w3 + i];
+          dk[key + i] = g;
         }
-        du[a] += dPre; // W_q q is added to every key's pre-activation, so its gradient sums over the keys.
+        du[a] += d0; // W_q q is added to every key's pre-activation, so its gradient sums over the keys.
+        du[a + 1] += d1;
+        du[a + 2] += d2;
+        du[a + 3] += d3;
+      }
+      for (; a < A; a++) {
+        const h = hid[row + a];
+        dv.data[a] += ds * h;
+        const dPre = ds * vs[a] * (1 - h * h);
+        for (let i = 0; i < Dk; i++) {
+          dWk[a * Dk + i] += dPre * k[key + i];
+          dk[key + i] += dPre * Wk[a * Dk + i];
+        }
+        du[a] += dPre;
       }
     }
     for (let a = 0; a < A; a++) {

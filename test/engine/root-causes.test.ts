@@ -12,6 +12,7 @@ import { lostByRootCause, rootCauses } from '../../graders/engine/core/rootcause
 import { formatPoints } from '../../graders/engine/core/totals';
 import { ROOT } from '../support/paths';
 
+/** The reference of `lab` with every occurrence of `from` in `file` replaced by `to`. */
 function withMistake(lab: string, file: string, from: string, to: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradecheck-root-'));
   fs.mkdirSync(path.join(dir, 'labs', lab), { recursive: true });
@@ -19,7 +20,7 @@ function withMistake(lab: string, file: string, from: string, to: string): strin
     let text = fs.readFileSync(path.join(ROOT, 'reference', lab, f), 'utf8');
     if (f === file) {
       expect(text.includes(from)).toBe(true);
-      text = text.replace(from, to);
+      text = text.replaceAll(from, to);
     }
     fs.writeFileSync(path.join(dir, 'labs', lab, f), text);
   }
@@ -93,7 +94,8 @@ test('rnn: b_ih added where b_hh belongs in the RNN step; the BPTT, training and
 }, 600000);
 
 test('attention: the tanh left out of additive attention; the decoder items name additive.forward', async () => {
-  const dir = withMistake('attention', 'attention.ts', 'const h = Math.tanh(pre);', 'const h = pre;');
+  // Every h of the hidden features, four at a time and one at a time: h = pre, not tanh(pre).
+  const dir = withMistake('attention', 'attention.ts', '= Math.tanh(', '= (');
   const r = await gradeSubmission({ root: ROOT, submission: dir, labs: ['attention'], sandbox: 'permission' });
   const lab = r.labs[0];
   expectAttributed(lab, 'additive.forward');

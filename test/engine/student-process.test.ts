@@ -4,6 +4,7 @@
  * fresh process, and the code can read nothing of the harness.
  */
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { StudentProcess } from '../../graders/engine/host/student-process';
 import { MAX_LAB_SOURCE_CHARS, buildModules, mapTree, overlay, directoryTree } from '../../graders/engine/host/modules';
@@ -12,11 +13,11 @@ import { ROOT } from '../support/paths';
 
 const X = { shape: [3], data: Float64Array.of(1, 2, 3) };
 
-function probe(source: string, sandbox: SandboxMode = 'permission', memoryMb = 96): StudentProcess {
+function probe(source: string, sandbox: SandboxMode = 'permission', memoryMb = 96, priority?: number): StudentProcess {
   const tree = overlay(mapTree({ 'labs/probe/probe.ts': source }, 'test'), directoryTree(ROOT));
   const built = buildModules(ROOT, tree, ['labs/probe/probe.ts'], 'test/fixtures/probe.ops.ts');
   expect(built.problems).toEqual([]);
-  return new StudentProcess(built.modules, { sandbox, memoryMb });
+  return new StudentProcess(built.modules, { sandbox, memoryMb, priority });
 }
 
 const call = (p: StudentProcess, timeoutMs = 3000, op = 'run') => p.call({ op, stage: 'forward', inputs: { x: X }, params: {} }, timeoutMs);
@@ -142,6 +143,17 @@ describe('the student process', () => {
     const r = await call(p);
     expect(r.ok).toBe(true);
     await p.close();
+  });
+
+  test('a lab graded beside a longer one runs at the lower priority it is given, set before its code loads', async () => {
+    const priorityAtLoad = `import * as os from 'os';\nconst atLoad = os.getPriority();\nexport function run(x: any) { return { shape: [2], data: [atLoad, os.getPriority()] }; }`;
+    const lower = probe(priorityAtLoad, 'permission', 96, 10);
+    const normal = probe(priorityAtLoad);
+    const [a, b] = [await call(lower), await call(normal)];
+    const own = os.getPriority();
+    expect(a).toMatchObject({ ok: true, value: { y: { data: Float64Array.of(Math.max(own, 10), Math.max(own, 10)) } } });
+    expect(b).toMatchObject({ ok: true, value: { y: { data: Float64Array.of(own, own) } } });
+    await Promise.all([lower.close(), normal.close()]);
   });
 
   test('a flood of output costs time, not the grader', async () => {

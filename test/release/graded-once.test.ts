@@ -10,6 +10,7 @@ import * as path from 'path';
 import { loadLab } from '../../graders/engine/core/labs';
 import { Results, ResultsSchema } from '../../graders/engine/core/results';
 import { buildRelease } from '../../graders/release/build';
+import { readReleaseManifest } from '../../graders/release/manifest';
 import { ROOT } from '../support/paths';
 import { cleanEnv, installRelease, run, tempDir } from './support';
 
@@ -58,6 +59,11 @@ describe('npm test in a release', () => {
     // Jest sees the failures the table shows: one failing test per failing item.
     expect(r.status).not.toBe(0);
     for (const lab of LABS) expect(r.stdout).toContain(`grading ${lab}...`);
+    // Jest reports the labs as their grading ends, while the setup still grades the longest one
+    // (by the reference's time in the manifest): its grader file comes last.
+    const costs = readReleaseManifest(dir)!.reference_ms!;
+    const longest = [...LABS].sort((a, b) => costs[b] - costs[a])[0];
+    expect(r.stdout.lastIndexOf('grading ')).toBe(r.stdout.indexOf(`grading ${longest}...`));
   }, 180000);
 
   test('without the global setup, the grader files grade themselves and find the same', () => {

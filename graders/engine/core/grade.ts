@@ -34,6 +34,11 @@ export interface GradeLabOptions {
   onItem?: (item: ItemResult) => void;
   /** What the submission's other labs have shown (a lab that never finished loading). */
   budgets?: SubmissionBudgets;
+  /**
+   * A lower scheduling priority for the student process (1 to 19, as `nice`): a lab graded
+   * beside a longer one leaves the cores to it. Budgets count CPU time, so waiting costs nothing.
+   */
+  priority?: number;
 }
 
 export const DEFAULT_MEMORY_MB = 512;
@@ -320,7 +325,7 @@ export class LabSession {
     }
     if (opts.typecheck) this.notes = typeErrors(opts.root, opts.tree, lab.files);
     const load = loadBudget(opts.expected.load_ms, opts.budgets);
-    this.proc = new StudentProcess(built.modules, { sandbox: opts.sandbox, memoryMb: opts.memoryMb ?? DEFAULT_MEMORY_MB, loadTimeoutMs: load.ms, loadTimeoutWhy: load.why });
+    this.proc = new StudentProcess(built.modules, { sandbox: opts.sandbox, memoryMb: opts.memoryMb ?? DEFAULT_MEMORY_MB, loadTimeoutMs: load.ms, loadTimeoutWhy: load.why, priority: opts.priority });
   }
 
   /**

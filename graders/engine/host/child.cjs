@@ -6,7 +6,7 @@
  * the permission model it can read no file but this one (its modules arrive as messages).
  *
  * Protocol (parent -> child):
- *   { type: 'load', id, files: {path: js}, resolutions: {path: {spec: path}}, ops: path, entries: [path] }
+ *   { type: 'load', id, files: {path: js}, resolutions: {path: {spec: path}}, ops: path, entries: [path], priority? }
  *   { type: 'call', id, op, stage, inputs, params, upstream }
  *   { type: 'calls', id, op, stage, batch: [{ inputs, params, upstream }] }   (finite differences)
  * (child -> parent):
@@ -33,6 +33,9 @@ const clock = process.hrtime.bigint;
  * grader's inspector), os.setPriority of another process. process.binding is already refused
  * by the permission model, and child processes and workers too.
  */
+/** Sets this process's scheduling priority (os.setPriority as it was before lockDown). */
+let ownPriority = () => {};
+
 function lockDown() {
   const own = (pid) => Number(pid) === process.pid;
   const refuse = (what) => {
@@ -57,6 +60,7 @@ function lockDown() {
     throw refuse('process._debugProcess');
   });
   const setPriority = os.setPriority;
+  ownPriority = (priority) => setPriority.call(os, priority);
   fix(os, 'setPriority', function (pid, priority) {
     if (priority === undefined || Number(pid) === 0 || own(pid)) return setPriority.call(os, priority === undefined ? pid : priority);
     throw refuse('os.setPriority of another process');
@@ -198,6 +202,13 @@ function noting(inputs, absent) {
 
 process.on('message', (msg) => {
   if (msg.type === 'load') {
+    if (Number.isInteger(msg.priority) && msg.priority > 0 && msg.priority < 20) {
+      try {
+        ownPriority(msg.priority); // a lab beside a longer one: lower, never higher
+      } catch {
+        /* a system that refuses it: the default priority */
+      }
+    }
     files = msg.files;
     resolutions = msg.resolutions;
     try {

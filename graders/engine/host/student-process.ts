@@ -44,6 +44,8 @@ export interface HostOptions {
    * Nothing the student process says decides whose fault a failure is.
    */
   trusted?: boolean;
+  /** A lower scheduling priority (1 to 19, as `nice`), set by the process itself before the lab loads; where the system refuses it, none. */
+  priority?: number;
 }
 
 interface ChildError {
@@ -444,7 +446,8 @@ export class StudentProcess {
     });
     const ready = await this.await(undefined, timeoutMs, timeoutMs);
     if ('failure' in ready) return (this.loadFailure = { ...ready.failure, status: ready.failure.status === 'timed_out' ? 'timed_out' : 'crashed', message: `the student process did not start: ${ready.failure.message}` });
-    const loaded = await this.await({ type: 'load', id: requestId(), ...this.modules }, timeoutMs, timeoutMs);
+    const priority = this.options.priority ? { priority: this.options.priority } : {};
+    const loaded = await this.await({ type: 'load', id: requestId(), ...this.modules, ...priority }, timeoutMs, timeoutMs);
     if ('failure' in loaded) {
       const why = loaded.failure.status === 'timed_out' && this.options.loadTimeoutWhy ? ` (the load budget: ${this.options.loadTimeoutWhy})` : '';
       this.loadFailure = { ...loaded.failure, message: `while loading your lab: ${loaded.failure.message}${why}` };

@@ -5,6 +5,10 @@
  * plans are (GRADECHECK_PREGRADED, inherited by Jest's workers): they then only report (see
  * pregrade.ts, lab-tests.ts). Nothing it cannot prepare is lost: that lab's grader file grades
  * it itself. Not used with --onlyFailures (Jest filters the files after this runs).
+ *
+ * It returns as soon as every lab has a plan, pending or final, and the grading goes on in this
+ * process while Jest runs the grader files: those of the labs already graded report at once,
+ * the others wait for their plans. The global teardown waits for the grading to end.
  */
 const fs = require('fs');
 const os = require('os');
@@ -14,6 +18,8 @@ const GraderSequencer = require('./sequencer.cjs');
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const PLAN_ENV = 'GRADECHECK_PREGRADED';
+/** The grading still going on when the setup returns, for the teardown (same process, same realm). */
+const RUNNING = Symbol.for('gradecheck.pregrade');
 
 /** The labs of the run: grader files graders/<lab>.test.ts whose lab has a rubric. */
 function labsOf(files) {
@@ -40,8 +46,11 @@ module.exports = async function globalSetup(globalConfig, projectConfig) {
   const planDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradecheck-plan-'));
   // Whether bubblewrap works is checked in a child process while the engine loads.
   const probe = process.env.GRADECHECK_SANDBOX && process.env.GRADECHECK_SANDBOX !== 'auto' && process.env.GRADECHECK_SANDBOX !== 'bwrap' ? undefined : require('../host/sandbox.ts').probeBwrap();
-  const { pregrade } = require('./pregrade.ts');
+  const { startPregrade } = require('./pregrade.ts');
   await probe;
-  await pregrade({ root: ROOT, labs, testNamePattern: globalConfig.testNamePattern, planDir, reuse: reuseOutcomes(projectConfig, process.env) });
+  const run = startPregrade({ root: ROOT, labs, testNamePattern: globalConfig.testNamePattern, planDir, reuse: reuseOutcomes(projectConfig, process.env) });
+  // Settled by the teardown; until then a failure must not go unhandled (its labs' plans say it).
+  globalThis[RUNNING] = run.done.catch((err) => ({ error: err }));
+  await run.ready;
   process.env[PLAN_ENV] = planDir;
 };

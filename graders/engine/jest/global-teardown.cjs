@@ -1,8 +1,14 @@
 'use strict';
-// Removes the plans the global setup (global-setup.cjs) wrote for this run.
+// Waits for the grading the global setup (global-setup.cjs) started, then removes its plans.
 const fs = require('fs');
 
+const RUNNING = Symbol.for('gradecheck.pregrade');
+
 module.exports = async function globalTeardown() {
+  const running = globalThis[RUNNING];
+  delete globalThis[RUNNING];
+  // Every grader file has waited for its lab already, unless Jest stopped early (--bail).
+  if (running) await running;
   const dir = process.env.GRADECHECK_PREGRADED;
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
   delete process.env.GRADECHECK_PREGRADED;

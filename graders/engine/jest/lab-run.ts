@@ -39,9 +39,9 @@ export function openLab(root: string, name: string): Lab {
 }
 
 /** A session grading `lab` in this run (the student process starts on its first item). */
-export async function labSession(run: RunContext, lab: Lab): Promise<LabSession> {
+export async function labSession(run: RunContext, lab: Lab, priority?: number): Promise<LabSession> {
   const expected = await expectedFor(run.root, lab);
-  return new LabSession(lab, { root: run.root, tree: run.tree, sandbox: run.sandbox, expected, typecheck: true, budgets: run.budgets });
+  return new LabSession(lab, { root: run.root, tree: run.tree, sandbox: run.sandbox, expected, typecheck: true, budgets: run.budgets, priority });
 }
 
 /**

@@ -3,6 +3,10 @@
  * (see pregrade.ts): its describe block, one test per rubric item with the same names the
  * in-file path gives them, and each graded item's outcome. Kept free of the engine, so that a
  * grader file reporting a plan loads nothing but this and its plan file.
+ *
+ * A lab still being graded when Jest starts its grader file has a pending plan (its tests'
+ * names, no outcomes yet): the file waits for the final one before its tests report it. A
+ * plan file moves from pending to final (or to left: the setup could not grade the lab) once.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -31,6 +35,10 @@ export interface LabPlan {
   lab: string;
   describe: string;
   tests: PlannedTest[];
+  /** Still being graded: the tests' names are final, their outcomes are not there yet. */
+  pending?: true;
+  /** The setup could not grade the lab, and why: its grader file grades it, or fails with this. */
+  left?: string;
 }
 
 /** The describe block of a lab, as Jest shows it and as -t matches it. */
@@ -76,7 +84,38 @@ export function writePlan(dir: string, plan: LabPlan): void {
   fs.renameSync(`${file}.tmp`, file);
 }
 
-/** This run's plan for `lab`, if the global setup graded it. */
+/** Writes a pending plan, unless the lab already has one (a kept outcome is final at once). */
+export function writePendingPlan(dir: string, plan: LabPlan): void {
+  if (!fs.existsSync(planFile(dir, plan.lab))) writePlan(dir, { ...plan, pending: true });
+}
+
+/** Marks every plan still pending in `dir` as left, saying why (the grading that would have settled it has ended). */
+export function leavePending(dir: string, why: string): void {
+  if (!fs.existsSync(dir)) return;
+  for (const f of fs.readdirSync(dir).filter((f) => f.endsWith('.plan.json'))) {
+    try {
+      const plan = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as LabPlan;
+      if (plan.pending) writePlan(dir, { ...plan, pending: undefined, left: why });
+    } catch {
+      /* not a plan of ours */
+    }
+  }
+}
+
+/** How often a grader file looks whether its lab's pending plan is final. */
+const PLAN_POLL_MS = 10;
+
+/** The final (or left) plan of a lab whose plan was pending. */
+export async function settledPlan(lab: string, env: NodeJS.ProcessEnv = process.env): Promise<LabPlan> {
+  for (;;) {
+    const plan = readPlan(lab, env);
+    if (!plan) throw new Error(`gradecheck: the plan of ${lab} is gone (the run's global setup ended without grading it)`);
+    if (!plan.pending) return plan;
+    await new Promise((resolve) => setTimeout(resolve, PLAN_POLL_MS));
+  }
+}
+
+/** This run's plan for `lab`, if the global setup graded it (or is grading it: pending). */
 export function readPlan(lab: string, env: NodeJS.ProcessEnv = process.env): LabPlan | undefined {
   const dir = env[PLAN_ENV];
   if (!dir) return undefined;

@@ -19,7 +19,7 @@ import type { Item } from '../core/rubric';
 import { labSession, openLab, reportLab, runContext, RunContext, writeLabResult } from './lab-run';
 import { keep, readKept, reuseKey } from './reuse';
 import { readReleaseManifest } from '../../release/manifest';
-import { LabPlan, PLAN_FORMAT, PlannedTest, describeTitle, failureText, selectedBy, testTitle, writePlan } from './plan';
+import { LabPlan, PLAN_FORMAT, PlannedTest, describeTitle, failureText, leavePending, selectedBy, testTitle, writePendingPlan, writePlan } from './plan';
 
 export interface PregradeOptions {
   /** The graders' root (a release, or the harness). */
@@ -72,12 +72,19 @@ function prepare(run: RunContext, lab: Lab, pattern: string | null | undefined, 
   return { lab, describe, selected, key, plan: kept.plan };
 }
 
+/**
+ * The scheduling priority of the labs graded beside the longest one: lower, so that the run's
+ * longest lab (its critical path) keeps a core while the others share the rest. Budgets count
+ * CPU time, so waiting for a core costs a lab nothing.
+ */
+export const BESIDE_LONGEST_PRIORITY = 10;
+
 /** Grades a prepared lab; `onLoaded` once its code has loaded (or failed to), before its items. */
-async function gradeOne(run: RunContext, { lab, describe, selected, key }: Prepared, env: NodeJS.ProcessEnv, onLoaded: () => void): Promise<LabPlan> {
+async function gradeOne(run: RunContext, { lab, describe, selected, key }: Prepared, env: NodeJS.ProcessEnv, onLoaded: () => void, priority?: number): Promise<LabPlan> {
   const tests: PlannedTest[] = lab.rubric.items.map((item) => ({ title: testTitle(item), outcome: 'not_selected' }));
   let session: LabSession | undefined;
   try {
-    session = await labSession(run, lab);
+    session = await labSession(run, lab, priority);
     if (selected.some((item) => session!.items.includes(item))) await session.load();
     onLoaded();
     for (const item of selected) {
@@ -128,7 +135,43 @@ async function longestFirst(root: string, names: string[]): Promise<Array<{ name
   return [...names].sort((a, b) => cost.get(b)! - cost.get(a)!).map((name) => ({ name, lab: loaded.get(name) }));
 }
 
+/** Grades the labs, and resolves when every plan is final (or the lab was left). */
 export async function pregrade(opts: PregradeOptions): Promise<PregradeOutcome> {
+  return startPregrade(opts).done;
+}
+
+export interface PregradeRun {
+  /**
+   * Every lab that will have a plan has one, pending or final: its grader file can register its
+   * tests, and report them as the plan becomes final. Resolves while the longest lab starts.
+   */
+  ready: Promise<void>;
+  /** Every plan is final (or its lab left). */
+  done: Promise<PregradeOutcome>;
+}
+
+/**
+ * Starts grading the labs. The grader files need not wait for all of them: `ready` comes once
+ * every lab has at least a pending plan, so Jest can report the short labs while the longest
+ * one is still being graded.
+ */
+export function startPregrade(opts: PregradeOptions): PregradeRun {
+  let ready!: () => void;
+  const readyPromise = new Promise<void>((resolve) => (ready = resolve));
+  const done = grade(opts, ready).finally(() => {
+    ready();
+    // No grader file may wait for a plan that nothing will settle any more.
+    leavePending(opts.planDir, 'its grading in the global setup stopped before it');
+  });
+  return { ready: readyPromise, done };
+}
+
+/** A lab's plan before grading: its tests' names (as in gradeOne), no outcomes. */
+function pendingPlan(lab: Lab): LabPlan {
+  return { format: PLAN_FORMAT, lab: lab.name, describe: describeTitle(lab.name, lab.rubric.title), tests: lab.rubric.items.map((item) => ({ title: testTitle(item), outcome: 'not_selected' })), pending: true };
+}
+
+async function grade(opts: PregradeOptions, ready: () => void): Promise<PregradeOutcome> {
   const env = opts.env ?? process.env;
   const outcome: PregradeOutcome = { planned: [], left: {} };
   let run: RunContext;
@@ -143,24 +186,43 @@ export async function pregrade(opts: PregradeOptions): Promise<PregradeOutcome> 
   // finishes loading then costs the run one full load budget (the other labs get a short one),
   // and the longest lab has both cores while it starts.
   const queue = await longestFirst(opts.root, opts.labs);
+  const opened = new Map<string, Lab>();
+  const open = (name: string, lab?: Lab): Lab => {
+    if (!opened.has(name)) opened.set(name, lab ?? openLab(opts.root, name));
+    return opened.get(name)!;
+  };
   let firstLoaded!: () => void;
   const first = new Promise<void>((resolve) => (firstLoaded = resolve));
-  await mapLimit(
+  const graded = mapLimit(
     queue,
     opts.concurrency ?? os.availableParallelism(),
     async ({ name, lab }) => {
       try {
-        const prepared = prepare(run, lab ?? openLab(opts.root, name), opts.testNamePattern, env, opts.reuse ?? false);
-        writePlan(opts.planDir, prepared.plan ?? (await gradeOne(run, prepared, env, firstLoaded)));
+        const prepared = prepare(run, open(name, lab), opts.testNamePattern, env, opts.reuse ?? false);
+        const priority = name === queue[0].name ? undefined : BESIDE_LONGEST_PRIORITY;
+        writePlan(opts.planDir, prepared.plan ?? (await gradeOne(run, prepared, env, firstLoaded, priority)));
         outcome.planned.push(name);
       } catch (err) {
         outcome.left[name] = (err as Error).message;
+        // A lab with a pending plan is waited for: its grader file learns it was left.
+        if (opened.has(name)) writePlan(opts.planDir, { ...pendingPlan(opened.get(name)!), pending: undefined, left: (err as Error).message });
       } finally {
         firstLoaded(); // also when it had nothing to grade, or threw
       }
     },
     first,
   );
+  // While the first lab starts: every other lab's pending plan (one that cannot even be opened
+  // gets none, and its grader file grades it, failing as it always did).
+  for (const { name, lab } of queue) {
+    try {
+      writePendingPlan(opts.planDir, pendingPlan(open(name, lab)));
+    } catch {
+      /* left to its grader file */
+    }
+  }
+  ready();
+  await graded;
   outcome.planned.sort();
   return outcome;
 }
