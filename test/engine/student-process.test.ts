@@ -3,6 +3,7 @@
  * mutate its input, fail to load) becomes a plain outcome of that call, the next call gets a
  * fresh process, and the code can read nothing of the harness.
  */
+import { execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -218,6 +219,51 @@ if (!hasProc) console.warn('SKIPPED: budgets as computing time, because there is
     expect(!r.ok && r.failure.message).toContain('did not finish within 900 ms');
     await p.close();
   });
+
+  test('a function that waits without computing is stopped at its budget: the wait counts as computing time', async () => {
+    const p = probe(`export function run(x: any) { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 30000); return x; }`);
+    await p.ready(20000);
+    const started = Date.now();
+    const r = await call(p, 1000);
+    expect(r).toMatchObject({ ok: false, failure: { status: 'timed_out' } });
+    // Not eight times the budget, as a budget stretched for a busy machine would be.
+    expect(Date.now() - started).toBeLessThan(2500);
+    await p.close();
+  });
+
+  // Real contention, not a stopped process: the student process and a busy loop share one core,
+  // and the student process has the lower priority, so it waits for the core most of the time.
+  const taskset = ['/usr/bin/taskset', '/bin/taskset'].find((f) => fs.existsSync(f));
+  if (!taskset) console.warn('SKIPPED: a call that waits for a core, because taskset is not installed');
+  (taskset ? test : test.skip)('a correct call that keeps waiting for a core finishes: waiting for the CPU is not charged', async () => {
+    const work = `export function run(x: any) { let acc = 0; for (let i = 0; i < 1.5e8; i++) acc += Math.sqrt(i); return { shape: [1], data: [acc > 0 ? 1 : 0] }; }`;
+    const alone = probe(work);
+    await alone.ready(20000);
+    const aloneStarted = Date.now();
+    expect(await call(alone, 20000)).toMatchObject({ ok: true });
+    const aloneMs = Date.now() - aloneStarted;
+    await alone.close();
+
+    const p = probe(work);
+    await p.ready(20000);
+    const pid = (p as unknown as { child?: { pid?: number } }).child!.pid!;
+    const hog = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
+    try {
+      for (const target of [hog.pid!, pid]) execFileSync(taskset!, ['-a', '-p', '-c', '0', String(target)], { stdio: 'ignore' });
+      // A quarter of the core (weight 335 against 1024): about four times slower, well within the 8 times a budget may stretch.
+      os.setPriority(pid, 5);
+      const budget = 2 * aloneMs;
+      const started = Date.now();
+      const r = await call(p, budget);
+      const took = Date.now() - started;
+      expect(r).toMatchObject({ ok: true });
+      // It did wait for the core: past its budget in wall-clock time, within its computing budget.
+      expect(took).toBeGreaterThan(budget);
+    } finally {
+      hog.kill('SIGKILL');
+      await p.close();
+    }
+  }, 60000);
 });
 
 const reader = (file: string) => `import * as fs from 'fs';\nexport function run(x: any) { return { shape: [1], data: [fs.readFileSync(${JSON.stringify(file)}, 'utf8').length] }; }`;

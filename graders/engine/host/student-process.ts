@@ -79,26 +79,46 @@ export function boundText(text: unknown, limit = MAX_STUDENT_TEXT): string {
   return s.length <= limit ? s : `${s.slice(0, limit)}… (${s.length - limit} more characters)`;
 }
 
-/**
- * Memory of a process and its descendants, in MB (Linux; 0 where /proc is absent): the
- * resident size now, or its high-water mark (`VmHWM`), which a sample taken after a short
- * spike still sees.
- */
-function treeRssMb(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
-  let kb = 0;
-  const pattern = new RegExp(`${field}:\\s+(\\d+)`);
+/** What the grader sees of a student process and its descendants (Linux's /proc). */
+interface TreeSample {
+  /** Resident memory now, in MB (0 where /proc is absent). */
+  rssMb: number;
+  /** The high-water mark of resident memory (`VmHWM`), which a sample taken after a short spike still sees. */
+  peakMb: number;
+  /**
+   * Whether the process that runs the lab (the deepest one: bwrap's own come first) is asleep,
+   * neither computing nor waiting for a core: lab code that waits without computing
+   * (Atomics.wait). Undefined where /proc is absent.
+   */
+  asleep?: boolean;
+}
+
+const RSS = /VmRSS:\s+(\d+)/;
+const HWM = /VmHWM:\s+(\d+)/;
+const STATE = /State:\s+(\S)/;
+
+function treeSample(pid: number): TreeSample {
+  let rssKb = 0;
+  let peakKb = 0;
+  let asleep: boolean | undefined;
+  let deepest = -1;
   const visit = (p: number, depth: number) => {
     try {
       const status = fs.readFileSync(`/proc/${p}/status`, 'utf8');
-      kb += Number(pattern.exec(status)?.[1] ?? 0);
+      rssKb += Number(RSS.exec(status)?.[1] ?? 0);
+      peakKb += Number(HWM.exec(status)?.[1] ?? 0);
+      if (depth > deepest) {
+        deepest = depth;
+        asleep = STATE.exec(status)?.[1] === 'S';
+      }
       if (depth > 3) return;
       for (const c of fs.readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').split(/\s+/).filter(Boolean)) visit(Number(c), depth + 1);
     } catch {
-      /* the process is gone */
+      /* the process is gone, or there is no /proc */
     }
   };
   visit(pid, 0);
-  return kb / 1024;
+  return { rssMb: rssKb / 1024, peakMb: peakKb / 1024, asleep };
 }
 
 /**
@@ -129,11 +149,15 @@ function treeCpuMs(pid: number): number | undefined {
 /**
  * A budget is the student's computing time: on a machine so busy that the process got less
  * CPU than its budget by the deadline, the deadline moves on by what it is owed, up to this
- * many times the budget in wall-clock time (a process that waits without computing is still
- * stopped). So a loaded grading server does not fail correct code, and an infinite loop is
- * stopped after the same computing time everywhere.
+ * many times the budget in wall-clock time. So a loaded grading server does not fail correct
+ * code, and an infinite loop is stopped after the same computing time everywhere. Time the lab's
+ * code spends asleep (waiting without computing, seen every SAMPLE_MS) counts as computing time:
+ * such a wait is stopped at its budget, not at this many times it.
  */
 const MAX_BUDGET_STRETCH = 8;
+
+/** How often the grader looks at a running call's memory and whether its code is asleep. */
+const SAMPLE_MS = 100;
 
 /**
  * What a thrown error says, as the student's outcome. Every field came from the student
@@ -345,23 +369,41 @@ export class StudentProcess {
         this.pending = undefined;
         resolve(r);
       };
-      const startMb = child.pid ? treeRssMb(child.pid) : 0;
+      const startMb = child.pid ? treeSample(child.pid).rssMb : 0;
       const startCpu = child.pid ? treeCpuMs(child.pid) : undefined;
       const startedAt = Date.now();
+      // Time the lab's code was seen asleep. A sample stands for the time since the one before,
+      // at most two periods: when this process was itself too busy to look, a reply that
+      // came meanwhile (its sender asleep since) is not charged for the wait.
+      let asleepMs = 0;
+      let sampledAt = startedAt;
+      const sample = (): TreeSample | undefined => {
+        if (!child.pid) return undefined;
+        const s = treeSample(child.pid);
+        const now = Date.now();
+        if (s.asleep) asleepMs += Math.min(now - sampledAt, 2 * SAMPLE_MS);
+        sampledAt = now;
+        return s;
+      };
       const deadline = () => {
-        const cpu = child.pid && startCpu !== undefined ? treeCpuMs(child.pid) : undefined;
-        const owed = cpu === undefined ? 0 : ms - (cpu - startCpu!);
-        if (owed > 50 && Date.now() - startedAt + owed <= ms * MAX_BUDGET_STRETCH) {
-          timer = setTimeout(deadline, owed);
-          return;
-        }
-        outOfTime();
+        // Replies already waiting are read first (they are in the pipe before this check runs).
+        setImmediate(() => {
+          if (done) return;
+          sample();
+          const cpu = child.pid && startCpu !== undefined ? treeCpuMs(child.pid) : undefined;
+          const owed = cpu === undefined ? 0 : ms - (cpu - startCpu! + asleepMs);
+          if (owed > 50 && Date.now() - startedAt + owed <= ms * MAX_BUDGET_STRETCH) {
+            timer = setTimeout(deadline, owed);
+            return;
+          }
+          outOfTime();
+        });
       };
       const outOfTime = () => {
         // Out of time while its memory kept growing (past its heap cap, or by more than
         // GROWTH_MB during the call): a memory bomb that a busy machine let run slowly, not a
         // plain loop. What the grader measured, not what the process printed.
-        const usedMb = child.pid ? treeRssMb(child.pid) : 0;
+        const usedMb = child.pid ? treeSample(child.pid).rssMb : 0;
         if (usedMb > this.options.memoryMb || (startMb > 0 && usedMb - startMb > GROWTH_MB)) {
           this.kill('out_of_memory');
           finish({ failure: { status: 'out_of_memory', message: `was still taking memory (past ${GROWTH_MB} MB more than when the call began) when its time ran out; the process was stopped` } });
@@ -382,13 +424,14 @@ export class StudentProcess {
       let timer = setTimeout(deadline, ms);
       const limitMb = this.options.memoryMb + 256;
       const watch = setInterval(() => {
-        if (!child.pid) return;
-        this.peakMb = Math.max(this.peakMb, treeRssMb(child.pid, 'VmHWM'));
-        if (treeRssMb(child.pid) > limitMb) {
+        const s = sample();
+        if (!s) return;
+        this.peakMb = Math.max(this.peakMb, s.peakMb);
+        if (s.rssMb > limitMb) {
           this.kill('out_of_memory');
           finish({ failure: { status: 'out_of_memory', message: `used more than ${limitMb} MB of memory; the process was stopped` } });
         }
-      }, 100);
+      }, SAMPLE_MS);
       const onExit = (code: number | null, signal: string | null) => {
         this.child = undefined;
         this.starting = undefined;
