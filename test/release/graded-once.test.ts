@@ -5,10 +5,12 @@
  * global setup never reaches. Without the setup, the grader files grade themselves and find
  * the same. `npm test -- <lab>` grades only that lab, and `-t` only the items it names.
  */
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadLab } from '../../graders/engine/core/labs';
 import { Results, ResultsSchema } from '../../graders/engine/core/results';
+import { LabPlan, PLAN_ENV, PLAN_FORMAT, describeTitle, testTitle, writePendingPlan, writePlan } from '../../graders/engine/jest/plan';
 import { buildRelease } from '../../graders/release/build';
 import { readReleaseManifest } from '../../graders/release/manifest';
 import { ROOT } from '../support/paths';
@@ -78,6 +80,57 @@ describe('npm test in a release', () => {
     } finally {
       fs.rmSync(config, { force: true });
       fs.writeFileSync(path.join(dir, IN_FILE), "export function gradeInFile(lab: string): void {\n  throw new Error(`graded in the grader file of ${lab}`);\n}\n");
+    }
+  }, 180000);
+
+  test('a lab the setup cannot grade fails each of its tests, saying why; the other labs are graded', () => {
+    // backprop's expected values are gone. Depending on when its grading fails, its grader file
+    // finds its plan pending (and reports the failure) or already left (and grades it itself):
+    // either way each of its tests fails, saying why.
+    const shipped = path.join(dir, 'graders', 'expected', 'backprop.json');
+    const aside = `${shipped}.aside`;
+    fs.renameSync(shipped, aside);
+    fs.writeFileSync(path.join(dir, IN_FILE), inFile);
+    try {
+      const json = path.join(path.dirname(dir), 'left.json');
+      const r = jest([], json);
+      expect(r.status).not.toBe(0);
+      const output = r.stdout + r.stderr;
+      expect(output).toContain('no reference/backprop and no graders/expected/backprop.json: nothing to grade against');
+      const left = ResultsSchema.parse(JSON.parse(fs.readFileSync(json, 'utf8')));
+      expect(outcomes(left).filter((l) => l.lab === 'activations')).toEqual(outcomes(all).filter((l) => l.lab === 'activations'));
+    } finally {
+      fs.renameSync(aside, shipped);
+      fs.writeFileSync(path.join(dir, IN_FILE), "export function gradeInFile(lab: string): void {\n  throw new Error(`graded in the grader file of ${lab}`);\n}\n");
+    }
+  }, 180000);
+
+  test("a grader file whose lab is still being graded waits for its plan; a lab left meanwhile fails each test, saying why", async () => {
+    // Without the global setup, with a plan written here: pending when Jest loads the grader
+    // file, left once Jest has started it and given it time to register its tests.
+    const config = path.join(dir, 'jest.pending.config.js');
+    fs.writeFileSync(config, "const { globalSetup, globalTeardown, testSequencer, ...config } = require('./jest.config.js');\nmodule.exports = config;\n");
+    const planDir = path.join(path.dirname(dir), 'pending-plans');
+    const lab = loadLab(dir, 'backprop');
+    const plan: LabPlan = { format: PLAN_FORMAT, lab: 'backprop', describe: describeTitle('backprop', lab.rubric.title), tests: lab.rubric.items.map((item) => ({ title: testTitle(item), outcome: 'not_selected' })) };
+    writePendingPlan(planDir, plan);
+    try {
+      const jestBin = require.resolve('jest/bin/jest', { paths: [dir] });
+      const child = spawn(process.execPath, [jestBin, '-c', config, 'backprop'], { cwd: dir, env: cleanEnv({ [PLAN_ENV]: planDir, GRADECHECK_SANDBOX: 'permission' }) });
+      let output = '';
+      child.stdout.on('data', (d) => (output += d));
+      child.stderr.on('data', (d) => (output += d));
+      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+      const started = Date.now();
+      while (!output.includes('grading backprop...') && Date.now() - started < 60000) await new Promise((resolve) => setTimeout(resolve, 20));
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      writePlan(planDir, { ...plan, left: 'the grading stopped (written by this test)' });
+      expect(await exited).not.toBe(0);
+      expect(output).not.toContain('graded in the grader file');
+      expect(output.split('gradecheck could not grade backprop: the grading stopped (written by this test)').length - 1).toBe(lab.rubric.items.length);
+    } finally {
+      fs.rmSync(config, { force: true });
+      fs.rmSync(planDir, { recursive: true, force: true });
     }
   }, 180000);
 
