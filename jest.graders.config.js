@@ -6,8 +6,12 @@
 const os = require('os');
 const path = require('path');
 
-// One results folder per run, shared by the grader files (workers inherit the environment).
-process.env.GRADECHECK_RESULTS_DIR ??= path.join(os.tmpdir(), `gradecheck-jest-${process.pid}-${Date.now()}`);
+// One results folder per run, shared by the grader files (workers inherit the environment). One
+// made here is the run's own: the global teardown removes it once the reporter has read it.
+if (!process.env.GRADECHECK_RESULTS_DIR) {
+  process.env.GRADECHECK_RESULTS_DIR = path.join(os.tmpdir(), `gradecheck-jest-${process.pid}-${Date.now()}`);
+  process.env.GRADECHECK_RESULTS_DIR_OWNED = process.env.GRADECHECK_RESULTS_DIR;
+}
 
 /** @type {import('jest').Config} */
 module.exports = {

@@ -1,11 +1,11 @@
 /** The command line, run as users run it: `node scripts/gradecheck.cjs <command> ...`. */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { ResultsSchema } from '../graders/engine/core/results';
 import { main } from '../scripts/cli';
 import { HAS_ORACLE, ORACLE_DIR, ROOT } from './support/paths';
+import { tempDir } from './support/temp';
 
 const COMMANDS = ['grade', 'validate', 'oracle', 'batch', 'merge', 'explain', 'release', 'gradescope'];
 
@@ -23,7 +23,7 @@ function run(...args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gradecheck-cli-'));
+const tmp = tempDir('cli');
 
 describe('gradecheck', () => {
   test('lists its commands', () => {

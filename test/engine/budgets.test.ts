@@ -4,7 +4,6 @@
  * reference keeps full marks.
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { BUDGET, SlowFunctions, callBudget, loadBudget } from '../../graders/engine/host/budgets';
 import { directCalls, exercised } from '../../graders/engine/authoring/callgraph';
@@ -15,10 +14,11 @@ import { loadLab } from '../../graders/engine/core/labs';
 import { readResults } from '../../graders/engine/core/results';
 import { pregrade } from '../../graders/engine/jest/pregrade';
 import { ROOT } from '../support/paths';
+import { tempDir } from '../support/temp';
 
 /** A submission holding the reference of `lab`, each file passed through `edit`. */
 function referenceSubmission(lab: string, edit: (file: string, text: string) => string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradecheck-budget-'));
+  const dir = tempDir('budget');
   const to = path.join(dir, 'labs', lab);
   fs.mkdirSync(to, { recursive: true });
   for (const f of fs.readdirSync(path.join(ROOT, 'reference', lab))) {
@@ -141,7 +141,7 @@ test('a correct implementation 20 times slower than the reference still gets ful
 }, 600000);
 
 test('a lab whose shared code never finishes loading costs one load budget per submission, not one per lab', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradecheck-budget-'));
+  const dir = tempDir('budget');
   fs.mkdirSync(path.join(dir, 'labs', 'common'), { recursive: true });
   const tensor = fs.readFileSync(path.join(ROOT, 'labs', 'common', 'tensor.ts'), 'utf8');
   fs.writeFileSync(path.join(dir, 'labs', 'common', 'tensor.ts'), `for (;;) { /* never loads */ }\n${tensor}`);
@@ -163,8 +163,8 @@ test('a lab whose shared code never finishes loading costs one load budget per s
   expect(together.score).toBe(0);
 
   // And a student's `npm test` (Jest's global setup grades the labs two at a time): the same.
-  const planDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradecheck-budget-plans-'));
-  const resultsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradecheck-budget-results-'));
+  const planDir = tempDir('budget-plans');
+  const resultsDir = tempDir('budget-results');
   const labs = ['activations', 'backprop', 'attention'];
   const outcome = await pregrade({ root: ROOT, labs, planDir, concurrency: 2, env: { GRADECHECK_SUBMISSION: dir, GRADECHECK_SANDBOX: 'permission', GRADECHECK_RESULTS_DIR: resultsDir } });
   expect(outcome.planned).toEqual([...labs].sort());

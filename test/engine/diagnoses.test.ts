@@ -4,7 +4,6 @@
  * ids) never decide one alone; validate reports a mutant its cases cannot tell apart.
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { expectedFor } from '../../graders/engine/core/expected';
 import { computeExpected, mutantTree } from '../../graders/engine/authoring/expected-values';
@@ -13,10 +12,11 @@ import { loadLab } from '../../graders/engine/core/labs';
 import type { ItemResult, Results } from '../../graders/engine/core/results';
 import { indistinctMutants } from '../../graders/engine/authoring/validate';
 import { ROOT } from '../support/paths';
+import { tempDir } from '../support/temp';
 
 /** A submission holding the reference of `lab` with some text replaced in one file. */
 function withMistake(lab: string, file: string, replacements: Array<[string, string]>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradecheck-diag-'));
+  const dir = tempDir('diag');
   fs.mkdirSync(path.join(dir, 'labs', lab), { recursive: true });
   for (const f of fs.readdirSync(path.join(ROOT, 'reference', lab))) {
     let text = fs.readFileSync(path.join(ROOT, 'reference', lab, f), 'utf8');

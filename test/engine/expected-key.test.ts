@@ -4,14 +4,14 @@
  * file: a cosmetic edit to a renderer keeps every cache, an edit to a rubric does not.
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { expectedInputs, expectedKey } from '../../graders/engine/authoring/expected-values';
 import { ROOT } from '../support/paths';
+import { tempDir } from '../support/temp';
 
 /** A copy of the checkout's files that matter here, to edit freely. */
 function copyOfCheckout(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradecheck-key-'));
+  const dir = tempDir('key');
   for (const part of ['graders', 'labs', 'reference', 'rubrics', 'fixtures/cases', 'fixtures/mutants']) fs.cpSync(path.join(ROOT, part), path.join(dir, part), { recursive: true });
   return dir;
 }

@@ -6,21 +6,12 @@
  * ever.
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { LabPlan, PLAN_ENV, PLAN_FORMAT, leavePending, planFile, readPlan, settledPlan, writePendingPlan, writePlan } from '../../graders/engine/jest/plan';
 import { startPregrade } from '../../graders/engine/jest/pregrade';
 import { ROOT } from '../support/paths';
+import { tempDir } from '../support/temp';
 
-const dirs: string[] = [];
-const tempDir = (name: string) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `gradecheck-${name}-`));
-  dirs.push(dir);
-  return dir;
-};
-afterAll(() => {
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
 
 const plan = (lab: string, outcome: 'passed' | 'failed'): LabPlan => ({ format: PLAN_FORMAT, lab, describe: `${lab}: t`, tests: [{ title: 'one', outcome }] });
 

@@ -3,7 +3,6 @@
  * that fails because of it names the item to fix first; the lost points are grouped under it.
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { formatMarkdown, formatTable } from '../../graders/emit/score-table';
 import { gradeSubmission } from '../../graders/engine/core/grade';
@@ -11,10 +10,11 @@ import type { ItemResult, LabResult, Results } from '../../graders/engine/core/r
 import { lostByRootCause, rootCauses } from '../../graders/engine/core/rootcause';
 import { formatPoints } from '../../graders/engine/core/totals';
 import { ROOT } from '../support/paths';
+import { tempDir } from '../support/temp';
 
 /** The reference of `lab` with every occurrence of `from` in `file` replaced by `to`. */
 function withMistake(lab: string, file: string, from: string, to: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradecheck-root-'));
+  const dir = tempDir('root');
   fs.mkdirSync(path.join(dir, 'labs', lab), { recursive: true });
   for (const f of fs.readdirSync(path.join(ROOT, 'reference', lab))) {
     let text = fs.readFileSync(path.join(ROOT, 'reference', lab, f), 'utf8');

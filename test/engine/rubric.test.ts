@@ -1,12 +1,12 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { listLabs, loadLab } from '../../graders/engine/core/labs';
 import { LabCatalogue, loadRubric } from '../../graders/engine/core/rubric';
 import { SpecError, formatIssue } from '../../graders/engine/core/spec-files';
 import { ROOT } from '../support/paths';
+import { tempDir } from '../support/temp';
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradecheck-rubric-'));
+const dir = tempDir('rubric');
 const catalogue: LabCatalogue = {
   lab: 'toy',
   ops: { square: { backward: () => ({}), inputs: { x: {} } }, table: { inputs: { x: {} } } },

@@ -37,9 +37,9 @@ afterAll(() => {
   if (dir) fs.rmSync(path.dirname(dir), { recursive: true, force: true });
 });
 
-function jest(args: string[], json: string) {
+function jest(args: string[], json: string, env: Record<string, string> = {}) {
   const jestBin = require.resolve('jest/bin/jest', { paths: [dir] });
-  return run(process.execPath, [jestBin, ...args], { cwd: dir, env: cleanEnv({ GRADECHECK_JSON: json, GRADECHECK_SANDBOX: 'permission' }) });
+  return run(process.execPath, [jestBin, ...args], { cwd: dir, env: cleanEnv({ GRADECHECK_JSON: json, GRADECHECK_SANDBOX: 'permission', ...env }) });
 }
 
 const outcomes = (r: Results) => r.labs.map((l) => ({ lab: l.lab, score: l.score, items: l.items.map(({ id, status, score, message }) => ({ id, status, score, message })) }));
@@ -134,9 +134,13 @@ describe('npm test in a release', () => {
     }
   }, 180000);
 
-  test('npm test -- <lab> grades only that lab', () => {
+  test('npm test -- <lab> grades only that lab, and leaves no folder of its own behind', () => {
     const json = path.join(path.dirname(dir), 'one.json');
-    const r = jest(['backprop'], json);
+    // Its own temporary folder: what the run leaves there is what it leaves on a student's computer.
+    const tmp = path.join(path.dirname(dir), 'tmp');
+    fs.mkdirSync(tmp);
+    const r = jest(['backprop'], json, { TMPDIR: tmp });
+    expect(fs.readdirSync(tmp).filter((f) => f.startsWith('gradecheck-jest-') || f.startsWith('gradecheck-plan-'))).toEqual([]);
     expect(r.stdout + r.stderr).not.toContain('graded in the grader file');
     expect(r.stdout).toContain('grading backprop...');
     expect(r.stdout).not.toContain('grading activations...');

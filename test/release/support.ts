@@ -7,9 +7,10 @@ import * as path from 'path';
 import { applyMutant } from '../../graders/engine/authoring/expected-values';
 import { loadLab } from '../../graders/engine/core/labs';
 import { ROOT } from '../support/paths';
+import { tempDir as tempFolder } from '../support/temp';
 
 export function tempDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `gradecheck-test-${prefix}-`));
+  return tempFolder(`test-${prefix}`);
 }
 
 /** This process's environment without Jest's and gradecheck's own variables. */

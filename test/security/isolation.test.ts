@@ -10,7 +10,6 @@
  */
 import { spawn } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { gradeSubmission } from '../../graders/engine/core/grade';
 import { StudentProcess } from '../../graders/engine/host/student-process';
@@ -19,6 +18,7 @@ import { ItemResult, Results } from '../../graders/engine/core/results';
 import { SandboxMode, bwrapAvailable, dropsPrivileges } from '../../graders/engine/host/sandbox';
 import { gradeForCi } from '../../graders/release/runtime/ci';
 import { ROOT } from '../support/paths';
+import { tempDir } from '../support/temp';
 
 // A uid no account uses: whatever escapes the lock can reach only processes of this uid.
 process.env.GRADECHECK_STUDENT_UID = String(60000 + (process.pid % 5000));
@@ -34,7 +34,7 @@ const REFERENCE = fs.readFileSync(path.join(ROOT, 'reference', 'activations', 'a
 
 /** A submission whose activations.ts is the reference with `code` run first in the named functions. */
 function submission(attacks: Record<string, string>, prelude = ''): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradecheck-attack-'));
+  const dir = tempDir('attack');
   let text = prelude + REFERENCE;
   for (const [fn, code] of Object.entries(attacks)) {
     const head = new RegExp(`(export function ${fn}\\([^)]*\\): Tensor \\{)`);
@@ -97,7 +97,7 @@ describe.each(MODES)('under the %s sandbox', (sandbox) => {
     expect(r.labs[0].status).toBe('graded');
     expect(r.score).toBe(r.max_score);
     // The CI front end reports the student's points, not a failed grading (exit 3).
-    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'gradecheck-ci-'));
+    const out = tempDir('ci');
     const ci = await gradeForCi({ graders: ROOT, submission: dir, out, labs: ['activations'], env: { GRADECHECK_SANDBOX: sandbox, GRADECHECK_CLASSROOM50_RESULT: path.join(out, 'c50.json') }, write: () => undefined });
     expect(ci.exitCode).toBe(0);
   }, 120000);

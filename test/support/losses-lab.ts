@@ -5,9 +5,9 @@
  * tests break one file of it at a time.
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { ROOT } from './paths';
+import { tempDir } from './temp';
 
 /** The files of the lab, by repository-relative path. */
 export function lossesLab(): Record<string, string> {
@@ -193,7 +193,7 @@ const HARNESS_PARTS = ['graders', 'labs/common', 'scripts', 'test/support', 'pac
  * node_modules linked entry by entry (so that the copy's caches stay its own).
  */
 export function harnessCopy(prefix: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `gradecheck-test-${prefix}-`));
+  const dir = tempDir(`test-${prefix}`);
   for (const part of HARNESS_PARTS) fs.cpSync(path.join(ROOT, part), path.join(dir, part), { recursive: true });
   fs.mkdirSync(path.join(dir, 'node_modules'));
   for (const entry of fs.readdirSync(path.join(ROOT, 'node_modules'))) {

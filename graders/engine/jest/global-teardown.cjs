@@ -1,5 +1,6 @@
 'use strict';
-// Waits for the grading the global setup (global-setup.cjs) started, then removes its plans.
+// Waits for the grading the global setup (global-setup.cjs) started, then removes its plans, and
+// the run's results folder when the run made it (jest.config.js; Jest's reporters have read it).
 const fs = require('fs');
 
 const RUNNING = Symbol.for('gradecheck.pregrade');
@@ -12,4 +13,6 @@ module.exports = async function globalTeardown() {
   const dir = process.env.GRADECHECK_PREGRADED;
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
   delete process.env.GRADECHECK_PREGRADED;
+  const results = process.env.GRADECHECK_RESULTS_DIR;
+  if (results && results === process.env.GRADECHECK_RESULTS_DIR_OWNED) fs.rmSync(results, { recursive: true, force: true });
 };
