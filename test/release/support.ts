@@ -26,12 +26,14 @@ export interface Run {
   status: number | null;
   stdout: string;
   stderr: string;
+  /** The process's id (a folder a run names after it can be looked for). */
+  pid: number;
 }
 
 export function run(command: string, args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Run {
   const r = spawnSync(command, args, { cwd: opts.cwd, env: opts.env ?? cleanEnv(), encoding: 'utf8', timeout: opts.timeoutMs ?? 180000, maxBuffer: 64 * 1024 * 1024 });
   if (r.error) throw r.error;
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, pid: r.pid };
 }
 
 /** `npm ci` with the network off: only what the harness's own `npm ci` put in the npm cache. */
