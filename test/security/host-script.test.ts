@@ -52,6 +52,19 @@ function scriptIn(tmp: string): string {
     expect(fs.readFileSync(first).equals(text)).toBe(true);
   });
 
+  test('a temporary folder the student user cannot get to (inside a folder only root enters) is not used: the copy goes to /tmp', () => {
+    const privateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradecheck-tmproot-'));
+    tmpRoots.push(privateDir);
+    fs.chmodSync(privateDir, 0o700);
+    const tmp = path.join(privateDir, 'tmp');
+    fs.mkdirSync(tmp, { mode: 0o1777 });
+    const script = scriptIn(tmp);
+    expect(script).toBe(path.join('/tmp', name, 'child.cjs'));
+    // The student user reads it.
+    const read = spawnSync(process.execPath, ['-e', `require('fs').readFileSync(${JSON.stringify(script)})`], { uid: 65534, gid: 65534 });
+    expect(read.status).toBe(0);
+  });
+
   test('a folder of that name writable by others, or owned by another user, is not used', () => {
     for (const prepare of [(d: string) => fs.chmodSync(d, 0o777), (d: string) => fs.chownSync(d, 65534, 65534)]) {
       const tmp = tmpRoot();

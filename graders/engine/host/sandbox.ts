@@ -157,10 +157,30 @@ export function dropsPrivileges(): boolean {
 
 let sharedScript: string | undefined;
 
+/** Whether another user can pass through every folder from the root down to `dir`. */
+function othersCanEnter(dir: string): boolean {
+  try {
+    for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+      if ((fs.statSync(d).mode & 0o001) === 0) return false;
+      if (path.dirname(d) === d) return true;
+    }
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Where the copy goes: the temporary folder, unless the unprivileged user cannot get to it (a
+ * TMPDIR inside a folder only root can enter), then /tmp.
+ */
+function scriptBase(): string {
+  return [os.tmpdir(), '/tmp'].find(othersCanEnter) ?? os.tmpdir();
+}
+
 /**
  * The entry script where an unprivileged user can read it: the checkout may sit in a folder
  * only root can enter (/root), so a copy goes into a root-owned, world-readable folder under the
- * temporary directory, named by the script's content and kept: every process of every run
+ * temporary directory (or /tmp, when that user cannot get to it), named by the script's content and kept: every process of every run
  * shares it, so a worker that is killed (batch stops its workers) leaves nothing behind. A
  * folder of that name that is not exactly ours (another owner, writable by others, another
  * content) is never used: a fresh one is made instead, and removed when this process exits.
@@ -168,7 +188,8 @@ let sharedScript: string | undefined;
 export function readableScript(): string {
   if (sharedScript && fs.existsSync(sharedScript)) return sharedScript;
   const text = fs.readFileSync(CHILD_SCRIPT);
-  const stable = path.join(os.tmpdir(), `gradecheck-host-${createHash('sha256').update(text).digest('hex').slice(0, 16)}`);
+  const base = scriptBase();
+  const stable = path.join(base, `gradecheck-host-${createHash('sha256').update(text).digest('hex').slice(0, 16)}`);
   const file = path.join(stable, 'child.cjs');
   const ours = (p: string) => {
     const st = fs.lstatSync(p);
@@ -193,7 +214,7 @@ export function readableScript(): string {
   } catch {
     // not usable: a fresh folder of this process's own below
   }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradecheck-host-'));
+  const dir = fs.mkdtempSync(path.join(base, 'gradecheck-host-'));
   fs.chmodSync(dir, 0o755);
   const fresh = path.join(dir, 'child.cjs');
   fs.writeFileSync(fresh, text, { mode: 0o644 });
