@@ -97,20 +97,15 @@ const RSS = /VmRSS:\s+(\d+)/;
 const HWM = /VmHWM:\s+(\d+)/;
 const STATE = /State:\s+(\S)/;
 
-function treeSample(pid: number): TreeSample {
-  let rssKb = 0;
-  let peakKb = 0;
-  let asleep: boolean | undefined;
-  let deepest = -1;
+/**
+ * Calls `read` with each process of the tree under `pid` (the process itself at depth 0, its
+ * children, … down to bwrap's third level): the process's /proc folder and its depth. Processes
+ * that are gone, or a system without /proc, are skipped.
+ */
+function walkTree(pid: number, read: (procDir: string, depth: number) => void): void {
   const visit = (p: number, depth: number) => {
     try {
-      const status = fs.readFileSync(`/proc/${p}/status`, 'utf8');
-      rssKb += Number(RSS.exec(status)?.[1] ?? 0);
-      peakKb += Number(HWM.exec(status)?.[1] ?? 0);
-      if (depth > deepest) {
-        deepest = depth;
-        asleep = STATE.exec(status)?.[1] === 'S';
-      }
+      read(`/proc/${p}`, depth);
       if (depth > 3) return;
       for (const c of fs.readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').split(/\s+/).filter(Boolean)) visit(Number(c), depth + 1);
     } catch {
@@ -118,6 +113,22 @@ function treeSample(pid: number): TreeSample {
     }
   };
   visit(pid, 0);
+}
+
+function treeSample(pid: number): TreeSample {
+  let rssKb = 0;
+  let peakKb = 0;
+  let asleep: boolean | undefined;
+  let deepest = -1;
+  walkTree(pid, (dir, depth) => {
+    const status = fs.readFileSync(`${dir}/status`, 'utf8');
+    rssKb += Number(RSS.exec(status)?.[1] ?? 0);
+    peakKb += Number(HWM.exec(status)?.[1] ?? 0);
+    if (depth > deepest) {
+      deepest = depth;
+      asleep = STATE.exec(status)?.[1] === 'S';
+    }
+  });
   return { rssMb: rssKb / 1024, peakMb: peakKb / 1024, asleep };
 }
 
@@ -129,20 +140,13 @@ function treeSample(pid: number): TreeSample {
 function treeCpuMs(pid: number): number | undefined {
   let ticks = 0;
   let seen = false;
-  const visit = (p: number, depth: number) => {
-    try {
-      const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
-      // The fields after the command name (which may hold spaces) start at the last ')'.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-      seen = true;
-      if (depth > 3) return;
-      for (const c of fs.readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').split(/\s+/).filter(Boolean)) visit(Number(c), depth + 1);
-    } catch {
-      /* the process is gone, or there is no /proc */
-    }
-  };
-  visit(pid, 0);
+  walkTree(pid, (dir) => {
+    const stat = fs.readFileSync(`${dir}/stat`, 'utf8');
+    // The fields after the command name (which may hold spaces) start at the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]);
+    seen = true;
+  });
   return seen ? ticks * 10 : undefined;
 }
 

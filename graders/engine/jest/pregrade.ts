@@ -60,11 +60,16 @@ interface Prepared {
   plan?: LabPlan;
 }
 
+/** One test per rubric item, with the name the grader file gives it, none graded yet. */
+function ungraded(lab: Lab): PlannedTest[] {
+  return lab.rubric.items.map((item) => ({ title: testTitle(item), outcome: 'not_selected' }));
+}
+
 function prepare(run: RunContext, lab: Lab, pattern: string | null | undefined, env: NodeJS.ProcessEnv, reuse: boolean): Prepared {
   const describe = describeTitle(lab.name, lab.rubric.title);
   const selected = lab.rubric.items.filter((item) => selectedBy(pattern, describe, testTitle(item)));
   // As in a grader file: with no item selected, Jest runs none of its hooks and the lab has no results.
-  if (selected.length === 0) return { lab, describe, selected, plan: { format: PLAN_FORMAT, lab: lab.name, describe, tests: lab.rubric.items.map((item) => ({ title: testTitle(item), outcome: 'not_selected' })) } };
+  if (selected.length === 0) return { lab, describe, selected, plan: { format: PLAN_FORMAT, lab: lab.name, describe, tests: ungraded(lab) } };
   const key = reuse ? reuseKey({ root: run.root, submission: run.submission, lab: lab.name, sandbox: run.sandbox, pattern }) : undefined;
   const kept = key ? readKept(run.root, lab.name, key) : undefined;
   if (!kept) return { lab, describe, selected, key };
@@ -81,7 +86,7 @@ export const BESIDE_LONGEST_PRIORITY = 10;
 
 /** Grades a prepared lab; `onLoaded` once its code has loaded (or failed to), before its items. */
 async function gradeOne(run: RunContext, { lab, describe, selected, key }: Prepared, env: NodeJS.ProcessEnv, onLoaded: () => void, priority?: number): Promise<LabPlan> {
-  const tests: PlannedTest[] = lab.rubric.items.map((item) => ({ title: testTitle(item), outcome: 'not_selected' }));
+  const tests = ungraded(lab);
   let session: LabSession | undefined;
   try {
     session = await labSession(run, lab, priority);
@@ -168,7 +173,7 @@ export function startPregrade(opts: PregradeOptions): PregradeRun {
 
 /** A lab's plan before grading: its tests' names (as in gradeOne), no outcomes. */
 function pendingPlan(lab: Lab): LabPlan {
-  return { format: PLAN_FORMAT, lab: lab.name, describe: describeTitle(lab.name, lab.rubric.title), tests: lab.rubric.items.map((item) => ({ title: testTitle(item), outcome: 'not_selected' })), pending: true };
+  return { format: PLAN_FORMAT, lab: lab.name, describe: describeTitle(lab.name, lab.rubric.title), tests: ungraded(lab), pending: true };
 }
 
 async function grade(opts: PregradeOptions, ready: () => void): Promise<PregradeOutcome> {
