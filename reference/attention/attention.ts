@@ -164,15 +164,34 @@ function checkPaddingMask(mask: BoolTensor, N: number, S: number): void {
 }
 
 /**
- * Every batch element's hidden features h_j = tanh(W_q q + W_k k_j) ([N, S, A]) and weights
- * alpha ([N, S], row n a softmax over batch element n's keys), from q: [N, D_q], keys:
- * [N, S, D_k] and the padding mask [N, S].
+ * The keys' share of the pre-activations, W_k k_j for every key: keys [N, S, D_k] -> [N, S, A].
+ * It does not depend on the query, so a decoder that attends to the same keys at every step
+ * needs it once (see AdditiveShared).
  */
-function additiveWeights(q: Tensor, keys: Tensor, p: AdditiveParams, mask?: BoolTensor): { hidden: Tensor; alpha: Tensor } {
+function keyFeaturesOf(keys: Tensor, W_k: Tensor): Tensor {
   const [N, S, Dk] = keys.shape;
+  const A = W_k.shape[0];
+  const features = zeros([N, S, A]);
+  const [k, Wk, f] = [keys.data, W_k.data, features.data];
+  for (let r = 0; r < N * S; r++) {
+    for (let a = 0; a < A; a++) {
+      let acc = 0;
+      for (let i = 0; i < Dk; i++) acc += Wk[a * Dk + i] * k[r * Dk + i];
+      f[r * A + a] = acc;
+    }
+  }
+  return features;
+}
+
+/**
+ * Every batch element's hidden features h_j = tanh(W_q q + W_k k_j) ([N, S, A]) and weights
+ * alpha ([N, S], row n a softmax over batch element n's keys), from q: [N, D_q], the keys'
+ * features W_k k_j ([N, S, A]) and the padding mask [N, S].
+ */
+function additiveWeights(q: Tensor, keyFeatures: Tensor, p: AdditiveParams, mask?: BoolTensor): { hidden: Tensor; alpha: Tensor } {
+  const [N, S, A] = keyFeatures.shape;
   const Dq = q.shape[1];
-  const A = p.v.shape[0];
-  const [Wq, Wk, v, k, qs] = [p.W_q.data, p.W_k.data, p.v.data, keys.data, q.data];
+  const [Wq, v, kf, qs] = [p.W_q.data, p.v.data, keyFeatures.data, q.data];
   const hidden = zeros([N, S, A]);
   const scores = zeros([N, S]);
   const [hid, sc] = [hidden.data, scores.data];
@@ -181,42 +200,11 @@ function additiveWeights(q: Tensor, keys: Tensor, p: AdditiveParams, mask?: Bool
     wq.fill(0);
     for (let a = 0; a < A; a++) for (let i = 0; i < Dq; i++) wq[a] += Wq[a * Dq + i] * qs[n * Dq + i]; // W_q q
     for (let j = 0; j < S; j++) {
-      const key = (n * S + j) * Dk;
       const row = (n * S + j) * A;
       let score = 0;
-      // pre_a = (W_q q)_a + (W_k k_j)_a, four features a at a time (the training item calls this
-      // thousands of times); each sum adds its terms in the order i = 0, 1, ..., as one at a time would.
-      let a = 0;
-      for (; a + 3 < A; a += 4) {
-        const w0 = a * Dk;
-        const w1 = w0 + Dk;
-        const w2 = w1 + Dk;
-        const w3 = w2 + Dk;
-        let p0 = wq[a];
-        let p1 = wq[a + 1];
-        let p2 = wq[a + 2];
-        let p3 = wq[a + 3];
-        for (let i = 0; i < Dk; i++) {
-          const ki = k[key + i];
-          p0 += Wk[w0 + i] * ki;
-          p1 += Wk[w1 + i] * ki;
-          p2 += Wk[w2 + i] * ki;
-          p3 += Wk[w3 + i] * ki;
-        }
-        const h0 = (hid[row + a] = Math.tanh(p0));
-        const h1 = (hid[row + a + 1] = Math.tanh(p1));
-        const h2 = (hid[row + a + 2] = Math.tanh(p2));
-        const h3 = (hid[row + a + 3] = Math.tanh(p3));
-        score += v[a] * h0; // score_j = v . h_j
-        score += v[a + 1] * h1;
-        score += v[a + 2] * h2;
-        score += v[a + 3] * h3;
-      }
-      for (; a < A; a++) {
-        let pre = wq[a];
-        for (let i = 0; i < Dk; i++) pre += Wk[a * Dk + i] * k[key + i];
-        const h = (hid[row + a] = Math.tanh(pre));
-        score += v[a] * h;
+      for (let a = 0; a < A; a++) {
+        const h = (hid[row + a] = Math.tanh(wq[a] + kf[row + a]));
+        score += v[a] * h; // score_j = v . h_j
       }
       sc[n * S + j] = mask?.data[n * S + j] ? -Infinity : score; // padding: weight exactly 0
     }
@@ -225,14 +213,29 @@ function additiveWeights(q: Tensor, keys: Tensor, p: AdditiveParams, mask?: Bool
 }
 
 /**
- * One query per batch element. q: [N, D_q], keys: [N, S, D_k], values: [N, S, D_v], mask:
- * [N, S] (true = padding, blocked) -> out: [N, D_v], weights: [N, S].
+ * What the steps of one decoded sequence share, passed to additiveForward and additiveBackward
+ * by a caller that attends to the same keys with the same W_k at every step: the keys' features,
+ * computed at the first step that needs them. A new one for other keys or other weights.
  */
-export function additiveForward(q: Tensor, keys: Tensor, values: Tensor, p: AdditiveParams, mask?: BoolTensor): AttentionOutput {
+type AdditiveShared = { keyFeatures?: Tensor };
+
+/** The keys' features: from `shared` when a step of the same sequence computed them. */
+function keyFeatures(keys: Tensor, W_k: Tensor, shared?: AdditiveShared): Tensor {
+  if (!shared) return keyFeaturesOf(keys, W_k);
+  shared.keyFeatures ??= keyFeaturesOf(keys, W_k);
+  return shared.keyFeatures;
+}
+
+/**
+ * One query per batch element. q: [N, D_q], keys: [N, S, D_k], values: [N, S, D_v], mask:
+ * [N, S] (true = padding, blocked) -> out: [N, D_v], weights: [N, S]. shared: what the steps of
+ * one sequence share (AdditiveShared), from a decoder.
+ */
+export function additiveForward(q: Tensor, keys: Tensor, values: Tensor, p: AdditiveParams, mask?: BoolTensor, shared?: AdditiveShared): AttentionOutput {
   const [N, S] = keys.shape;
   const Dv = values.shape[2];
   if (mask) checkPaddingMask(mask, N, S);
-  const { alpha } = additiveWeights(q, keys, p, mask);
+  const { alpha } = additiveWeights(q, keyFeatures(keys, p.W_k, shared), p, mask);
   const out = zeros([N, Dv]);
   const val = values.data;
   for (let n = 0; n < N; n++) {
@@ -255,15 +258,16 @@ export interface AdditiveGrads {
 
 /**
  * dout: [N, D_v]. Backward through out = alpha V, alpha = softmax(score), score_j = v . tanh(W_q q + W_k k_j).
- * A padded key has weight 0, so the softmax backward gives its score no gradient.
+ * A padded key has weight 0, so the softmax backward gives its score no gradient. shared: as in
+ * additiveForward.
  */
-export function additiveBackward(q: Tensor, keys: Tensor, values: Tensor, p: AdditiveParams, dout: Tensor, mask?: BoolTensor): AdditiveGrads {
+export function additiveBackward(q: Tensor, keys: Tensor, values: Tensor, p: AdditiveParams, dout: Tensor, mask?: BoolTensor, shared?: AdditiveShared): AdditiveGrads {
   const [N, S, Dk] = keys.shape;
   const Dq = q.shape[1];
   const Dv = values.shape[2];
   const A = p.v.shape[0];
   if (mask) checkPaddingMask(mask, N, S);
-  const { hidden, alpha } = additiveWeights(q, keys, p, mask);
+  const { hidden, alpha } = additiveWeights(q, keyFeatures(keys, p.W_k, shared), p, mask);
   const dq = zeros(q.shape);
   const dKeys = zeros(keys.shape);
   const dValues = zeros(values.shape);

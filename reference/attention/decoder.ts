@@ -152,17 +152,22 @@ interface StepCache {
   h: Tensor;
   enc: Tensor;
   mask?: BoolTensor;
+  shared: object;
   hNext: Tensor;
   gru: GruCellCache;
 }
 
-/** The step's forward, keeping what its backward needs. */
-function stepForward(p: AttnDecoderParams, yPrev: IntTensor, h: Tensor, enc: Tensor, mask?: BoolTensor): { out: AttnDecoderStepOutput; cache: StepCache } {
+/**
+ * The step's forward, keeping what its backward needs. shared: what the attention of every step
+ * of one sequence shares ({} at its first step): W_k enc_j is the same at every step, so the
+ * attention computes it once.
+ */
+function stepForward(p: AttnDecoderParams, yPrev: IntTensor, h: Tensor, enc: Tensor, shared: object, mask?: BoolTensor): { out: AttnDecoderStepOutput; cache: StepCache } {
   // The query is the previous state h: the decoder looks at the source before it writes.
-  const { out: context, weights } = additiveForward(h, enc, enc, { W_q: p.W_q, W_k: p.W_k, v: p.v }, mask);
+  const { out: context, weights } = additiveForward(h, enc, enc, { W_q: p.W_q, W_k: p.W_k, v: p.v }, mask, shared);
   const x = concatColumns(embed(p.emb, yPrev), context); // x = [emb[y_prev], context]
   const { hNext, cache } = gruCellForward(x, h, gruParams(p));
-  return { out: { logits: linear(hNext, p.W_out, p.b_out), hNext, weights }, cache: { yPrev, h, enc, mask, hNext, gru: cache } };
+  return { out: { logits: linear(hNext, p.W_out, p.b_out), hNext, weights }, cache: { yPrev, h, enc, mask, shared, hNext, gru: cache } };
 }
 
 /** The step's backward from its cache, adding its parameter gradients into `grads`; dLogits: [N, V], dhNext: [N, H]. */
@@ -200,7 +205,7 @@ function stepBackward(p: AttnDecoderParams, c: StepCache, dLogits: Tensor, dhNex
   }
 
   // context = additive(h, enc, enc)
-  const a = additiveBackward(h, enc, enc, { W_q: p.W_q, W_k: p.W_k, v: p.v }, dContext, mask);
+  const a = additiveBackward(h, enc, enc, { W_q: p.W_q, W_k: p.W_k, v: p.v }, dContext, mask, c.shared);
   accumulate(grads.W_q, a.dW_q);
   accumulate(grads.W_k, a.dW_k);
   accumulate(grads.v, a.dv);
@@ -213,7 +218,7 @@ function stepBackward(p: AttnDecoderParams, c: StepCache, dLogits: Tensor, dhNex
 
 /** yPrev: [N] ids, h: [N, H] the previous state, enc: [N, S, H], mask: [N, S] -> logits, hNext, weights. */
 export function attnDecoderStepForward(p: AttnDecoderParams, yPrev: IntTensor, h: Tensor, enc: Tensor, mask?: BoolTensor): AttnDecoderStepOutput {
-  return stepForward(p, yPrev, h, enc, mask).out;
+  return stepForward(p, yPrev, h, enc, {}, mask).out;
 }
 
 /**
@@ -231,7 +236,7 @@ export function attnDecoderStepBackward(
   mask?: BoolTensor,
 ): AttnDecoderStepGrads {
   const grads = zeroGrads(p);
-  return { grads, ...stepBackward(p, stepForward(p, yPrev, h, enc, mask).cache, dLogits, dhNext, grads) };
+  return { grads, ...stepBackward(p, stepForward(p, yPrev, h, enc, {}, mask).cache, dLogits, dhNext, grads) };
 }
 
 // ----- teacher forcing ----------------------------------------------------------------------------
@@ -273,10 +278,11 @@ export function attnDecoderLoss(p: AttnDecoderParams, enc: Tensor, h0: Tensor, t
   const S = enc.shape[1];
   const V = p.W_out.shape[0];
   const weights = zeros([N, T, S]);
+  const shared = {}; // what every step's attention shares
   let h = h0;
   let total = 0;
   for (let t = 0; t < T; t++) {
-    const step = attnDecoderStepForward(p, teacherInput(targets, t, sos), h, enc, mask);
+    const step = stepForward(p, teacherInput(targets, t, sos), h, enc, shared, mask).out;
     const y = targetAt(targets, t);
     for (let n = 0; n < N; n++) {
       // -log softmax(z)[y] = log sum_o e^(z_o - m) - (z_y - m)
@@ -299,9 +305,10 @@ export function attnDecoderLossBackward(p: AttnDecoderParams, enc: Tensor, h0: T
   // forward, keeping each step's cache and logits
   const caches: StepCache[] = [];
   const logits: Tensor[] = [];
+  const shared = {}; // what every step's attention shares
   let h = h0;
   for (let t = 0; t < T; t++) {
-    const step = stepForward(p, teacherInput(targets, t, sos), h, enc, mask);
+    const step = stepForward(p, teacherInput(targets, t, sos), h, enc, shared, mask);
     caches.push(step.cache);
     logits.push(step.out.logits);
     h = step.out.hNext;
@@ -342,9 +349,10 @@ export function attnDecoderGreedy(p: AttnDecoderParams, enc: Tensor, h0: Tensor,
   const logits = zeros([N, steps, V]);
   const weights = zeros([N, steps, S]);
   let yPrev: IntTensor = { shape: [N], data: new Int32Array(N).fill(sos) };
+  const shared = {}; // what every step's attention shares
   let h = h0;
   for (let t = 0; t < steps; t++) {
-    const step = attnDecoderStepForward(p, yPrev, h, enc, mask);
+    const step = stepForward(p, yPrev, h, enc, shared, mask).out;
     const next = new Int32Array(N);
     for (let n = 0; n < N; n++) {
       next[n] = tokens[n * steps + t] = argmaxRow(step.logits, n);

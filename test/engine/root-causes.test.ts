@@ -94,7 +94,7 @@ test('rnn: b_ih added where b_hh belongs in the RNN step; the BPTT, training and
 }, 600000);
 
 test('attention: the tanh left out of additive attention; the decoder items name additive.forward', async () => {
-  // Every h of the hidden features, four at a time and one at a time: h = pre, not tanh(pre).
+  // Every h of the hidden features: h = pre, not tanh(pre).
   const dir = withMistake('attention', 'attention.ts', '= Math.tanh(', '= (');
   const r = await gradeSubmission({ root: ROOT, submission: dir, labs: ['attention'], sandbox: 'permission' });
   const lab = r.labs[0];
