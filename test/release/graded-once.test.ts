@@ -72,10 +72,12 @@ describe('npm test in a release', () => {
   test('without the global setup, the grader files grade themselves and find the same', () => {
     fs.writeFileSync(path.join(dir, IN_FILE), inFile);
     const config = path.join(dir, 'jest.nosetup.config.js');
-    fs.writeFileSync(config, "const { globalSetup, globalTeardown, testSequencer, ...config } = require('./jest.config.js');\nmodule.exports = config;\n");
+    // The teardown stays: it removes the run's own results folder (and finds no grading to wait for).
+    fs.writeFileSync(config, "const { globalSetup, testSequencer, ...config } = require('./jest.config.js');\nmodule.exports = config;\n");
     try {
       const json = path.join(path.dirname(dir), 'in-file.json');
-      jest(['-c', config], json);
+      const r = jest(['-c', config], json);
+      expect(fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith(`gradecheck-jest-${r.pid}-`))).toEqual([]);
       const inFiles = ResultsSchema.parse(JSON.parse(fs.readFileSync(json, 'utf8')));
       expect(outcomes(inFiles)).toEqual(outcomes(all));
     } finally {
@@ -110,7 +112,7 @@ describe('npm test in a release', () => {
     // Without the global setup, with a plan written here: pending when Jest loads the grader
     // file, left once Jest has started it and given it time to register its tests.
     const config = path.join(dir, 'jest.pending.config.js');
-    fs.writeFileSync(config, "const { globalSetup, globalTeardown, testSequencer, ...config } = require('./jest.config.js');\nmodule.exports = config;\n");
+    fs.writeFileSync(config, "const { globalSetup, testSequencer, ...config } = require('./jest.config.js');\nmodule.exports = config;\n");
     const planDir = path.join(path.dirname(dir), 'pending-plans');
     const lab = loadLab(dir, 'backprop');
     const plan: LabPlan = { format: PLAN_FORMAT, lab: 'backprop', describe: describeTitle('backprop', lab.rubric.title), tests: lab.rubric.items.map((item) => ({ title: testTitle(item), outcome: 'not_selected' })) };
