@@ -65,12 +65,13 @@ export const FORBIDDEN_PREFIXES = ['reference/', 'fixtures/mutants/', 'fixtures/
 
 /** The small programs a release runs besides Jest: the CI grading step, watch mode, feedback files, Gradescope. */
 const RUNTIME_ENTRIES = ['graders/release/runtime/run-ci.cjs', 'graders/release/runtime/watch.cjs', 'graders/release/runtime/feedback.cjs', 'graders/release/runtime/run-autograder.cjs'];
-/** Loaded by path, not imported: Jest's reporter, sequencer, global setup and teardown, and the student process's script. */
+/** Loaded by path, not imported: Jest's reporter, sequencer, global setup and teardown, test runner, and the student process's script. */
 const ENGINE_ENTRIES = [
   'graders/engine/jest/reporter.cjs',
   'graders/engine/jest/sequencer.cjs',
   'graders/engine/jest/global-setup.cjs',
   'graders/engine/jest/global-teardown.cjs',
+  'graders/engine/jest/runner.cjs',
   'graders/engine/host/child.cjs',
 ];
 /** Test tooling the release's package.json needs besides what its code imports. */

@@ -149,6 +149,49 @@ describe('npm test in a release', () => {
     expect(outcomes(one)).toEqual(outcomes(all).filter((l) => l.lab === 'backprop'));
   }, 180000);
 
+  test("the grader files' runner tells Jest what jest-circus does from the same plans", () => {
+    // jest-circus reporting the plans through lab-tests.ts, as every grader file did before runner.cjs.
+    const circus = path.join(dir, 'jest.circus.config.js');
+    fs.writeFileSync(circus, "const { testRunner, ...config } = require('./jest.config.js');\nmodule.exports = config;\n");
+    type JestJson = {
+      success: boolean;
+      numFailedTests: number;
+      numPassedTests: number;
+      numPendingTests: number;
+      numTotalTests: number;
+      testResults: Array<{ name: string; status: string; message: string; assertionResults: Array<{ ancestorTitles: string[]; title: string; fullName: string; status: string; failureMessages: string[] }> }>;
+    };
+    const told = (report: JestJson) => ({
+      success: report.success,
+      counts: [report.numFailedTests, report.numPassedTests, report.numPendingTests, report.numTotalTests],
+      files: report.testResults
+        .map((f) => ({
+          file: path.relative(dir, f.name),
+          status: f.status,
+          message: f.message,
+          tests: f.assertionResults.map(({ ancestorTitles, title, fullName, status, failureMessages }) => ({ ancestorTitles, title, fullName, status, failureMessages })),
+        }))
+        .sort((a, b) => a.file.localeCompare(b.file)),
+    });
+    try {
+      // Passing and failing items (activations solved, backprop the stubs); then -t, which skips most.
+      for (const args of [[], ['-t', 'softmax|relu.backward']]) {
+        const [withCircus, withRunner] = [['-c', circus], []].map((config, k) => {
+          const out = path.join(path.dirname(dir), `jest-${k}.json`);
+          const r = jest([...config, ...args, '--json', `--outputFile=${out}`], path.join(path.dirname(dir), `results-${k}.json`));
+          expect(r.stdout + r.stderr).not.toContain('graded in the grader file');
+          return { status: r.status, ...told(JSON.parse(fs.readFileSync(out, 'utf8')) as JestJson) };
+        });
+        expect(withRunner.counts[0]).toBeGreaterThan(0);
+        expect(withRunner.counts[1]).toBeGreaterThan(0);
+        if (args.length > 0) expect(withRunner.counts[2]).toBeGreaterThan(0);
+        expect(withRunner).toEqual(withCircus);
+      }
+    } finally {
+      fs.rmSync(circus, { force: true });
+    }
+  }, 180000);
+
   test('-t grades only the items whose test name matches, as Jest selects them', () => {
     const json = path.join(path.dirname(dir), 'some.json');
     const r = jest(['activations', '-t', 'softmax'], json);

@@ -102,6 +102,29 @@ export function leavePending(dir: string, why: string): void {
   }
 }
 
+/** An error whose message says it all, so that Jest prints no stack (as ItemFailed). */
+function planError(message: string): Error {
+  const error = new Error(message);
+  error.stack = `Error: ${message}`;
+  return error;
+}
+
+/**
+ * How test i of a lab's plan ends (its title as the grader file named it): `undefined` when it
+ * passes, else the error it fails with. `final` is the lab's plan once settled, or why there is
+ * none. lab-tests.ts throws it under jest-circus; runner.cjs records it without jest-circus.
+ */
+export function plannedOutcome(lab: string, title: string, i: number, final: LabPlan | Error): Error | undefined {
+  if (final instanceof Error) return final;
+  if (final.left !== undefined) return planError(`gradecheck could not grade ${lab}: ${final.left}`);
+  const t = final.tests[i];
+  if (!t || t.title !== title) return planError(`gradecheck: ${lab} item "${title}" has no outcome in this run's plan`);
+  if (t.outcome === 'failed') return new ItemFailed(t.failure ?? 'failed');
+  // Jest runs only the tests -t selects, and the setup graded exactly those: this would be its bug.
+  if (t.outcome === 'not_selected') return planError(`gradecheck: ${lab} item "${t.title}" was not graded in this run (the grader's -t selection disagrees with Jest's)`);
+  return undefined;
+}
+
 /** How often a grader file looks whether its lab's pending plan is final. */
 const PLAN_POLL_MS = 10;
 
