@@ -14,17 +14,12 @@ const path = require('path');
 require('../host/register.cjs');
 const { plannedOutcome, readPlan, selectedBy, settledPlan } = require('./plan.ts');
 
-const GRADERS = path.resolve(__dirname, '..', '..');
-
 /** Jest's own runner, and a require that finds what it depends on. */
 const CIRCUS = require.resolve('jest-circus/runner');
 const fromCircus = createRequire(CIRCUS);
 
-/** The lab of a grader file graders/<lab>.test.ts, or undefined for any other test file. */
-function labOf(testPath) {
-  const file = path.resolve(testPath);
-  return path.dirname(file) === GRADERS && file.endsWith('.test.ts') ? path.basename(file, '.test.ts') : undefined;
-}
+/** The lab of a grader file graders/<lab>.test.ts (a test file that is no lab's has no plan). */
+const labOf = (testPath) => path.basename(testPath).replace(/\.test\.ts$/, '');
 
 /** A thrown error as jest-circus records it in failureMessages: its stack (ItemFailed's is its message). */
 function thrown(error) {
@@ -33,7 +28,6 @@ function thrown(error) {
 
 /** Jest's result of a grader file, from its lab's plan: a skipped test for each one -t leaves out. */
 async function fromPlan(plan, globalConfig, config, testPath) {
-  const started = Date.now();
   const selected = plan.tests.map((t) => selectedBy(globalConfig.testNamePattern, plan.describe, t.title));
   // A pending plan is waited for only when some test will report it, as jest-circus runs no hook of a block whose tests are all skipped.
   let final = plan;
@@ -63,14 +57,11 @@ async function fromPlan(plan, globalConfig, config, testPath) {
   result.numFailingTests = count('failed');
   result.numPendingTests = count('pending');
   result.failureMessage = result.numFailingTests > 0 ? fromCircus('jest-message-util').formatResultsErrors(assertions, config, globalConfig, testPath) : null;
-  result.perfStats.start = started;
-  result.perfStats.end = Date.now();
   return result;
 }
 
 module.exports = async function graderRunner(globalConfig, config, environment, runtime, testPath, sendMessageToJest) {
-  const lab = labOf(testPath);
-  const plan = lab === undefined ? undefined : readPlan(lab);
+  const plan = readPlan(labOf(testPath));
   if (plan && (plan.pending || plan.left === undefined)) return fromPlan(plan, globalConfig, config, testPath);
   return require(CIRCUS).default(globalConfig, config, environment, runtime, testPath, sendMessageToJest);
 };
