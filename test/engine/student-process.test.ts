@@ -62,6 +62,23 @@ describe('the student process', () => {
     await p.close();
   });
 
+  // What a function returns is read in the student process, within the call's budget: the
+  // grader receives plain data or nothing, however the value is made.
+  test.each([
+    ['a getter that never returns', `export function run(x: any) { const y: any = { data: x.data }; Object.defineProperty(y, 'shape', { enumerable: true, get() { for (;;) {} } }); return y; }`, 'timed_out'],
+    ['a proxy whose length never returns', `export function run(x: any) { return { shape: x.shape, data: new Proxy([1, 2, 3], { get(t: any, k) { if (k === 'length') for (;;) {} return t[k]; } }) }; }`, 'timed_out'],
+    // Typed arrays live outside the heap that --max-old-space-size caps: the process's size stops it.
+    ['a typed array of 2.4 GB, outside the capped heap', `export function run(x: any) { return { shape: [3e8], data: new Float64Array(3e8) }; }`, 'out_of_memory'],
+  ])('a returned value that is %s is stopped in the student process; the grader stays small', async (_what, source, status) => {
+    const before = process.memoryUsage().rss;
+    const p = probe(source);
+    const started = Date.now();
+    expect(await call(p, 1000)).toMatchObject({ ok: false, failure: { status } });
+    expect(Date.now() - started).toBeLessThan(8 * 1000 + 2000);
+    expect(process.memoryUsage().rss - before).toBeLessThan(300 * 1024 * 1024);
+    await p.close();
+  }, 60000);
+
   test('a thrown error says what and where; a stub says not_implemented; a missing export is named', async () => {
     const p = probe(`import { notImplemented } from '../common';\nexport function run(x: any): never {\n  if (x.data.length === 3) throw new RangeError('bad index');\n  return notImplemented('run');\n}`);
     const thrown = await call(p);
