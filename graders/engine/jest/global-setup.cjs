@@ -15,6 +15,7 @@ const os = require('os');
 const path = require('path');
 require('../host/register.cjs');
 const GraderSequencer = require('./sequencer.cjs');
+const { labOf } = require('./grader-file.cjs');
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const PLAN_ENV = 'GRADECHECK_PREGRADED';
@@ -26,7 +27,7 @@ function labsOf(files) {
   const graders = path.join(ROOT, 'graders');
   return files
     .filter((f) => path.dirname(path.resolve(f)) === graders)
-    .map((f) => path.basename(f).replace(/\.test\.ts$/, ''))
+    .map(labOf)
     .filter((lab) => fs.existsSync(path.join(ROOT, 'rubrics', `${lab}.yaml`)));
 }
 

@@ -17,7 +17,7 @@ require('../host/register.cjs');
 const { feedbackFiles, formatTable } = require('../../emit/score-table.ts');
 const { ResultsSchema, resultsOf } = require('../core/results.ts');
 
-const labOf = (file) => path.basename(file).replace(/\.test\.ts$/, '');
+const { labOf } = require('./grader-file.cjs');
 
 class ScoreTableReporter {
   constructor(globalConfig, options) {

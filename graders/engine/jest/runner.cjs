@@ -10,16 +10,14 @@
  * test/release/graded-once.test.ts compares what Jest gets from both.
  */
 const { createRequire } = require('module');
-const path = require('path');
 require('../host/register.cjs');
+const { labOf } = require('./grader-file.cjs');
 const { plannedOutcome, readPlan, selectedBy, settledPlan } = require('./plan.ts');
 
 /** Jest's own runner, and a require that finds what it depends on. */
 const CIRCUS = require.resolve('jest-circus/runner');
 const fromCircus = createRequire(CIRCUS);
 
-/** The lab of a grader file graders/<lab>.test.ts (a test file that is no lab's has no plan). */
-const labOf = (testPath) => path.basename(testPath).replace(/\.test\.ts$/, '');
 
 /** A thrown error as jest-circus records it in failureMessages: its stack (ItemFailed's is its message). */
 function thrown(error) {

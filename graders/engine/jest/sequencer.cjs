@@ -11,6 +11,7 @@
  */
 const fs = require('fs');
 const path = require('path');
+const { labOf } = require('./grader-file.cjs');
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 /** The release's manifest (graders/release/manifest.ts), read without loading the engine. */
@@ -51,7 +52,7 @@ function referenceCosts() {
  */
 function inGradingOrder(tests) {
   const costs = referenceCosts();
-  const lab = (t) => path.basename(t.path).replace(/\.test\.ts$/, '');
+  const lab = (t) => labOf(t.path);
   if (tests.length < 2 || !tests.some((t) => Number.isFinite(costs[lab(t)]))) return tests;
   const cost = (t) => (Number.isFinite(costs[lab(t)]) ? costs[lab(t)] : Number.MAX_SAFE_INTEGER);
   const longestFirst = [...tests].sort((a, b) => cost(b) - cost(a));
