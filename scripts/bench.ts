@@ -119,14 +119,30 @@ function treeRss(pid: number): number {
 }
 
 /**
- * CPU time (user + system, ms) of a process tree so far, per process id (Linux /proc; clock
- * ticks of 1/100 s). Sampled, so that the last value seen of each process adds up at the end.
+ * Whether a process is a student process: node running the grader's child.cjs (bwrap's own
+ * processes name the script among their arguments too, but do not run it).
  */
-function treeCpu(pid: number, seen: Map<number, number>): void {
+function isStudentProcess(p: number): boolean {
+  try {
+    const argv = fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    return argv.length > 1 && path.basename(argv[0]) !== 'bwrap' && argv[argv.length - 1].endsWith('child.cjs');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * CPU time (user + system, ms) of a process tree so far, per process id (Linux /proc; clock
+ * ticks of 1/100 s). Sampled, so that the last value seen of each process adds up at the end;
+ * a process's last moments before it ends (under one period) are not seen. `students` collects
+ * the ids of the student processes among them.
+ */
+function treeCpu(pid: number, seen: Map<number, number>, students: Set<number>): void {
   const visit = (p: number) => {
     try {
       const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (!seen.has(p) && isStudentProcess(p)) students.add(p);
       seen.set(p, (Number(fields[11]) + Number(fields[12])) * 10);
       for (const tid of fs.readdirSync(`/proc/${p}/task`)) {
         for (const c of fs.readFileSync(`/proc/${p}/task/${tid}/children`, 'utf8').split(/\s+/).filter(Boolean)) visit(Number(c));
@@ -141,6 +157,8 @@ function treeCpu(pid: number, seen: Map<number, number>): void {
 interface Measured {
   /** CPU seconds of the whole process tree (sampled every 100 ms: steadier than wall time on a shared machine). */
   cpuSeconds: number;
+  /** The part of cpuSeconds that the student processes used: their start, loading the lab, and the student's code. */
+  studentCpuSeconds: number;
   seconds: number;
   /** The 1-minute load average when the run started and when it ended (other work on the machine). */
   load: [number, number];
@@ -157,15 +175,19 @@ async function measure(command: string, args: string[], env: Record<string, stri
   const child = execa(command, args, { cwd: ROOT, env: { ...env, CI: 'true', NO_COLOR: '1' }, reject: false, stdin: 'ignore' });
   let peak = 0;
   const cpu = new Map<number, number>();
+  const students = new Set<number>();
   const sampler = setInterval(() => {
     if (!child.pid) return;
     peak = Math.max(peak, treeRss(child.pid));
-    treeCpu(child.pid, cpu);
+    treeCpu(child.pid, cpu, students);
   }, 100);
   const result = await child;
   clearInterval(sampler);
+  const sum = (pids: Iterable<number>) => [...pids].reduce((a, p) => a + (cpu.get(p) ?? 0), 0) / 1000;
   return {
-    cpuSeconds: [...cpu.values()].reduce((a, b) => a + b, 0) / 1000, seconds: Number(process.hrtime.bigint() - started) / 1e9, load: [loadBefore, os.loadavg()[0]], peakBytes: peak, exitCode: result.exitCode, stderr: String(result.stderr ?? '') };
+    cpuSeconds: sum(cpu.keys()),
+    studentCpuSeconds: sum(students),
+    seconds: Number(process.hrtime.bigint() - started) / 1e9, load: [loadBefore, os.loadavg()[0]], peakBytes: peak, exitCode: result.exitCode, stderr: String(result.stderr ?? '') };
 }
 
 /** The slowest submission and the median time, from each submission's seconds. */
@@ -194,6 +216,21 @@ const perMinute = (n: number, seconds: number) => (60 * n) / seconds;
 const fmt = (x: number) => x.toFixed(x >= 10 ? 0 : 1);
 function duration(seconds: number): string {
   return seconds < 90 ? `${seconds.toFixed(1)} s` : `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
+}
+
+/**
+ * The most any batch could do with the student processes it ran: their CPU time alone (each
+ * one's start, the lab's load, the student's code) spread over every core with nothing else
+ * running, as submissions a minute and as a multiple of the baseline's rate.
+ */
+function bound(m: Measured, n: number, baselineRate: number, what: string): string[] {
+  if (m.studentCpuSeconds <= 0) return [];
+  const cores = os.availableParallelism();
+  const most = perMinute(n, m.studentCpuSeconds / cores);
+  return [
+    `  bound, ${what}: its student processes alone used ${(m.studentCpuSeconds / n).toFixed(1)} s of CPU per submission; on ${cores} cores`,
+    `    that allows at most ${fmt(most)} subs/min (${(most / baselineRate).toFixed(1)}x the baseline), however little the grader itself cost`,
+  ];
 }
 
 // ----- the run ----------------------------------------------------------------------------------
@@ -258,14 +295,14 @@ async function main(): Promise<number> {
     return `  ${label.padEnd(66)} ${slowest.padStart(30)} ${(t ? `${t.median.toFixed(2)} s` : '-').padStart(9)}`;
   };
   const loadText = (m: Measured) => `${m.load[0].toFixed(1)}–${m.load[1].toFixed(1)}`;
-  const row = (label: string, m: { seconds: number; cpuSeconds: number; peakBytes: number; load?: [number, number] }, rate: number, n: number) =>
-    `  ${label.padEnd(66)} ${duration(m.seconds).padStart(14)} ${fmt(rate).padStart(9)} ${mb(m.peakBytes).padStart(9)} ${(m.load ? loadText(m as Measured) : '').padStart(10)} ${`${(m.cpuSeconds / n).toFixed(1)} s`.padStart(12)}`;
+  const row = (label: string, m: { seconds: number; cpuSeconds: number; studentCpuSeconds: number; peakBytes: number; load?: [number, number] }, rate: number, n: number) =>
+    `  ${label.padEnd(66)} ${duration(m.seconds).padStart(14)} ${fmt(rate).padStart(9)} ${mb(m.peakBytes).padStart(9)} ${(m.load ? loadText(m as Measured) : '').padStart(10)} ${`${(m.cpuSeconds / n).toFixed(1)} s`.padStart(12)} ${`${(m.studentCpuSeconds / n).toFixed(1)} s`.padStart(12)}`;
   const header = [
     '',
     `gradecheck bench: ${count} synthetic submissions, labs ${names.join(', ')}; ${os.availableParallelism()} cores, sandbox ${sandbox}`,
     `  mix: ${[...kinds].map(([k, n]) => `${n} ${k}`).join(', ')}`,
     '',
-    `  ${''.padEnd(66)} ${'time'.padStart(14)} ${'subs/min'.padStart(9)} ${'peak RSS'.padStart(9)} ${'load avg'.padStart(10)} ${'CPU per sub'.padStart(12)}`,
+    `  ${''.padEnd(66)} ${'time'.padStart(14)} ${'subs/min'.padStart(9)} ${'peak RSS'.padStart(9)} ${'load avg'.padStart(10)} ${'CPU per sub'.padStart(12)} ${'of students'.padStart(12)}`,
     row(`batch --jobs ${jobs}, all ${count}`, batchAll, perMinute(count, batchAll.seconds), count),
     row(`batch --jobs ${jobs}, the ${sampleSize} sampled`, batchSample, perMinute(sampleSize, batchSample.seconds), sampleSize),
   ];
@@ -291,6 +328,7 @@ async function main(): Promise<number> {
   let baselineSeconds = 0;
   let baselinePeak = 0;
   let baselineCpu = 0;
+  let baselineStudentCpu = 0;
   const baselineLoad = [os.loadavg()[0], 0];
   const baselinePerSubmission = new Map<string, number>();
   const sampled = fs.readdirSync(sample).sort();
@@ -300,6 +338,7 @@ async function main(): Promise<number> {
       baselineSeconds += m.seconds;
       baselinePeak = Math.max(baselinePeak, m.peakBytes);
       baselineCpu += m.cpuSeconds;
+      baselineStudentCpu += m.studentCpuSeconds;
       baselinePerSubmission.set(id, (baselinePerSubmission.get(id) ?? 0) + m.seconds);
     }
     log(`baseline: ${i + 1}/${sampled.length} submissions, ${duration(baselineSeconds)}`);
@@ -313,9 +352,11 @@ async function main(): Promise<number> {
   const sameRatio = batchSampleRate / baselineRate;
   const lines = [
     ...header,
-    row(`baseline (npx jest per lab, one after another), the ${sampleSize} sampled`, { seconds: baselineSeconds, cpuSeconds: baselineCpu, peakBytes: baselinePeak, load: [baselineLoad[0], baselineLoad[1]] }, baselineRate, sampleSize),
+    row(`baseline (npx jest per lab, one after another), the ${sampleSize} sampled`, { seconds: baselineSeconds, cpuSeconds: baselineCpu, studentCpuSeconds: baselineStudentCpu, peakBytes: baselinePeak, load: [baselineLoad[0], baselineLoad[1]] }, baselineRate, sampleSize),
     '',
     `  ratio, batch on all ${count} / baseline: ${ratio.toFixed(1)}x;  on the same ${sampleSize} submissions: ${sameRatio.toFixed(1)}x`,
+    ...bound(batchAll, count, baselineRate, `batch on all ${count}`),
+    ...bound(batchSample, sampleSize, baselineRate, `batch on the ${sampleSize} sampled`),
     '',
     ...batchTimings,
     timingRow(`baseline, the ${sampleSize} sampled`, baselinePerSubmission),
@@ -326,7 +367,8 @@ async function main(): Promise<number> {
     '  (a memory bomb is stopped at its heap cap + 256 MB). Per submission: for batch, the time a',
     "  worker spent grading it (its record.json); for the baseline, its Jest runs' times added up.",
     '  Load avg: the 1-minute load average at the start and end of each run (other work on the',
-    '  machine stretches wall time); CPU per sub: the whole tree\'s user + system time per submission.',
+    '  machine stretches wall time); CPU per sub: the whole tree\'s user + system time per submission,',
+    '  and of it the student processes\' (sampled every 100 ms, so slightly less than they used).',
   ];
   process.stdout.write(lines.join('\n') + '\n');
   if (values.keep) log(`kept ${work}`);
