@@ -16,7 +16,10 @@
  *   also timed on that same sample, for a like-for-like figure.
  *
  * It prints submissions per minute for each, their ratio, the peak resident memory of each
- * process tree (sampled from /proc every 100 ms; student processes included), and per
+ * process tree (sampled from /proc every 100 ms; student processes included), the CPU time
+ * per submission and the student processes' part of it, the bound that part sets (the most
+ * submissions a minute any batch could grade with those student processes on this machine's
+ * cores, whatever the grader cost), and per
  * submission the slowest (its id and seconds) and the median: for batch, the grading time each
  * student's record.json holds; for the baseline, its Jest runs' times added up.
  */
