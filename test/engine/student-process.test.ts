@@ -1,7 +1,8 @@
 /**
  * The student process: whatever student code does (loop forever, exit, exhaust memory, throw,
  * mutate its input, fail to load) becomes a plain outcome of that call, the next call gets a
- * fresh process, and the code can read nothing of the harness.
+ * working process (the same one after a timeout, a fresh one after a crash), and the code can
+ * read nothing of the harness.
  */
 import { execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
@@ -32,8 +33,15 @@ describe('the student process', () => {
     await p.close();
   });
 
-  test('an infinite loop times out, and the next call gets a fresh process', async () => {
-    const p = probe(`export function run(x: any) { if (x.data[0] === 1) { while (true) {} } return x; }`);
+  // A call past its budget is interrupted (SIGINT, child.cjs) and its process kept, so a
+  // timeout costs no fresh process; Windows has no SIGINT to send, and kills it.
+  const keptAfterTimeout = process.platform === 'win32' ? 2 : 1;
+
+  test.each([
+    ['an infinite loop', `export function run(x: any) { if (x.data[0] === 1) { while (true) {} } return x; }`],
+    ['a wait without computing', `export function run(x: any) { if (x.data[0] === 1) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 600000); return x; }`],
+  ])('%s times out and is stopped; the next call runs in the same process', async (_what, source) => {
+    const p = probe(source);
     const started = Date.now();
     const r = await call(p, 1000);
     // Its budget of computing time, stretched at most 8 times in wall-clock time on a busy machine.
@@ -41,7 +49,15 @@ describe('the student process', () => {
     expect(r).toMatchObject({ ok: false, failure: { status: 'timed_out' } });
     const next = await p.call({ op: 'run', stage: 'forward', inputs: { x: { shape: [1], data: Float64Array.of(7) } }, params: {} }, 3000);
     expect(next).toMatchObject({ ok: true, value: { y: { shape: [1] } } });
-    expect(p.starts).toBe(2);
+    expect(p.starts).toBe(keptAfterTimeout);
+    await p.close();
+  });
+
+  test('a process that cannot take the interruption (it stopped itself) is killed after the grace period', async () => {
+    const p = probe(`export function run(x: any) { if (x.data[0] === 1) process.kill(process.pid, 'SIGSTOP'); return x; }`);
+    expect(await call(p, 500)).toMatchObject({ ok: false, failure: { status: 'timed_out', message: expect.stringContaining('the process was stopped') } });
+    const next = await p.call({ op: 'run', stage: 'forward', inputs: { x: { shape: [1], data: Float64Array.of(7) } }, params: {} }, 3000);
+    expect(next).toMatchObject({ ok: true });
     await p.close();
   });
 

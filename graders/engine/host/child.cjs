@@ -22,7 +22,31 @@
  */
 const Module = require('module');
 const os = require('os');
+const vm = require('vm');
 const clock = process.hrtime.bigint;
+
+/*
+ * A call that runs past its budget is interrupted, not its process killed: the grader sends
+ * SIGINT, and the call, run through a script with `breakOnSigint`, is stopped wherever it is
+ * (V8 ends its execution; an infinite loop included) and answers as failed. So a timeout costs
+ * its budget and no fresh process. A SIGINT that comes when no call runs (the call ended just as
+ * its budget did) is ignored. Where this does not work (Windows, a wait V8 cannot end, lab code
+ * that removed the handler), the grader kills the process after a grace period, as before.
+ */
+process.on('SIGINT', () => {});
+let running;
+Object.defineProperty(globalThis, '__gradecheckRunCall', { value: () => running(), writable: false, configurable: false, enumerable: false });
+const RUN_CALL = new vm.Script('__gradecheckRunCall()', { filename: 'gradecheck-call' });
+
+/** f(), stopped by a SIGINT while it runs (an Error is thrown then). */
+function interruptible(f) {
+  running = f;
+  try {
+    return RUN_CALL.runInThisContext({ breakOnSigint: true });
+  } finally {
+    running = undefined;
+  }
+}
 
 /*
  * Lab code may signal no process but its own. Where the grader is root the process already
@@ -179,7 +203,7 @@ function invoke(msg, inputs, params, upstream) {
   const absent = new Set();
   try {
     const started = clock();
-    const value = toPlain(op[msg.stage](lab, noting(given, absent), params || {}, upstream ? deepCopy(upstream) : undefined), 0);
+    const value = interruptible(() => toPlain(op[msg.stage](lab, noting(given, absent), params || {}, upstream ? deepCopy(upstream) : undefined), 0));
     const ms = Number(clock() - started) / 1e6;
     const mutated = Object.keys(inputs).filter((k) => !sameData(inputs[k], given[k]));
     return { value, mutated, ms };

@@ -1,8 +1,10 @@
 /**
  * The grader's side of the student process: starts it (see sandbox.ts), loads the lab into
  * it, sends calls and turns whatever happens into a plain outcome. A call that runs past its
- * deadline, exits the process, exhausts memory or throws becomes a failure of that call only:
- * the process is killed when needed and a fresh one is started for the next call.
+ * deadline, exits the process, exhausts memory or throws becomes a failure of that call only.
+ * A call past its deadline is interrupted where it runs (SIGINT, see child.cjs) and the process
+ * kept; a process that exited, ran out of memory or did not take the interruption is killed,
+ * and a fresh one is started for the next call.
  */
 import type { ChildProcess } from 'child_process';
 import { randomInt } from 'crypto';
@@ -115,6 +117,15 @@ function walkTree(pid: number, read: (procDir: string, depth: number) => void): 
   visit(pid, 0);
 }
 
+/** The process that runs the lab: the deepest of the tree under `pid` (bwrap's own come first), or `pid` itself. */
+function labProcess(pid: number): number {
+  let deepest = { pid, depth: 0 };
+  walkTree(pid, (dir, depth) => {
+    if (depth > deepest.depth) deepest = { pid: Number(dir.slice('/proc/'.length)), depth };
+  });
+  return deepest.pid;
+}
+
 function treeSample(pid: number): TreeSample {
   let rssKb = 0;
   let peakKb = 0;
@@ -159,6 +170,9 @@ function treeCpuMs(pid: number): number | undefined {
  * such a wait is stopped at its budget, not at this many times it.
  */
 const MAX_BUDGET_STRETCH = 8;
+
+/** How long a call sent SIGINT at its deadline has to answer before its process is killed. */
+const INTERRUPT_GRACE_MS = 500;
 
 /** How often the grader looks at a running call's memory and whether its code is asleep. */
 const SAMPLE_MS = 100;
@@ -336,6 +350,21 @@ export class StudentProcess {
     this.kill();
   }
 
+  /**
+   * Sends SIGINT to the process that runs the lab (under bwrap, the deepest of its tree), which
+   * stops the running call (child.cjs); false where that cannot be done (Windows, where a
+   * signal ends the process, or the process is gone).
+   */
+  private interrupt(child: ChildProcess): boolean {
+    if (process.platform === 'win32' || !child.pid || child.exitCode !== null || child.signalCode !== null) return false;
+    try {
+      process.kill(labProcess(child.pid), 'SIGINT');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   private kill(reason?: FailureStatus): void {
     if (!this.child) return;
     this.killedFor = reason;
@@ -351,7 +380,7 @@ export class StudentProcess {
     if (this.busyFailure) return { failure: this.busyFailure };
     const startFailure = await this.ensureStarted(timeoutMs);
     if (startFailure) return { failure: startFailure };
-    // Starting a fresh process (after a timeout or a crash) is the grader's time, not the call's.
+    // Starting a fresh process (after a crash) is the grader's time, not the call's.
     return this.await({ ...msg, id: requestId() }, timeoutMs, timeoutMs);
   }
 
@@ -363,11 +392,17 @@ export class StudentProcess {
     const child = this.child!;
     return new Promise((resolve) => {
       let done = false;
+      // Set once the call ran out of time and was sent SIGINT: whatever it answers then, or its
+      // end, is that timeout.
+      let interrupted: CallFailure | undefined;
+      let grace: NodeJS.Timeout | undefined;
       const finish = (r: Reply | { failure: CallFailure }) => {
         if (done) return;
         done = true;
+        if (interrupted) r = { failure: interrupted };
         hold(child, false);
         clearTimeout(timer);
+        clearTimeout(grace);
         clearInterval(watch);
         child.off('exit', onExit);
         this.pending = undefined;
@@ -413,9 +448,9 @@ export class StudentProcess {
           finish({ failure: { status: 'out_of_memory', message: `was still taking memory (past ${GROWTH_MB} MB more than when the call began) when its time ran out; the process was stopped` } });
           return;
         }
-        this.kill('timed_out');
         if (msg && (msg.type === 'call' || msg.type === 'calls') && !this.pending?.started) {
           // Not the called function's time: the process never took the call.
+          this.kill('timed_out');
           this.busyFailure = {
             status: 'timed_out',
             message: `never started: your lab's code kept its process busy between calls (a timer, promise or callback that never ends, started when the lab loaded), so the call was not taken within ${formatSeconds(budgetMs)}; the process was stopped, and the lab's other calls are not run`,
@@ -423,7 +458,20 @@ export class StudentProcess {
           finish({ failure: this.busyFailure });
           return;
         }
-        finish({ failure: { status: 'timed_out', message: `did not finish within ${formatSeconds(budgetMs)} (an infinite loop?); the process was stopped` } });
+        const failure: CallFailure = { status: 'timed_out', message: `did not finish within ${formatSeconds(budgetMs)} (an infinite loop?); the process was stopped` };
+        if (msg && (msg.type === 'call' || msg.type === 'calls') && this.interrupt(child)) {
+          // The call is stopped where it runs and the process kept (child.cjs); if it does not
+          // answer within the grace period, the process is killed after all.
+          interrupted = { ...failure, message: `did not finish within ${formatSeconds(budgetMs)} (an infinite loop?); it was stopped` };
+          grace = setTimeout(() => {
+            interrupted = undefined;
+            this.kill('timed_out');
+            finish({ failure });
+          }, INTERRUPT_GRACE_MS);
+          return;
+        }
+        this.kill('timed_out');
+        finish({ failure });
       };
       let timer = setTimeout(deadline, ms);
       const limitMb = this.options.memoryMb + 256;
