@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { BUDGET, SlowFunctions, callBudget, loadBudget } from '../../graders/engine/host/budgets';
+import { BUDGET, SlowFunctions, callBudget, loadBudget, suspectBudget } from '../../graders/engine/host/budgets';
 import { directCalls, exercised } from '../../graders/engine/authoring/callgraph';
 import { expectedFor } from '../../graders/engine/core/expected';
 import { gradeSubmission } from '../../graders/engine/core/grade';
@@ -88,6 +88,46 @@ test('budgets: a multiple of the reference with a floor, capped by the item; sho
   expect(slow.budget(['layerNormForward'], 100, callBudget(100, 10000)).ms).toBe(5 * 100);
 });
 
+test('budgets: reduced once a submission ran past full budgets in two items, never below 20 times the reference', () => {
+  expect(suspectBudget(callBudget(2, 10000), 2, {})).toEqual(callBudget(2, 10000));
+  expect(suspectBudget(callBudget(2, 10000), 2, { ranOut: ['sigmoid.forward (lab activations)'] })).toEqual(callBudget(2, 10000));
+  const submission = { ranOut: ['sigmoid.forward (lab activations)', 'tanh.forward (lab activations)'] };
+  const reduced = suspectBudget(callBudget(2, 10000), 2, submission);
+  expect(reduced.ms).toBe(BUDGET.suspectFloorMs);
+  expect(reduced.why).toContain('a reduced budget, because this submission\'s code already ran past its time in sigmoid.forward (lab activations) and tanh.forward (lab activations)');
+  expect(suspectBudget(callBudget(100, 10000), 100, submission).ms).toBe(BUDGET.suspectFactor * 100);
+  // Never more than the budget it replaces (a long item keeps its own limit).
+  expect(suspectBudget(callBudget(1000, 10000), 1000, submission)).toEqual(callBudget(1000, 10000));
+  // A correct implementation 20 times slower than the reference still fits, on every scale.
+  for (const ms of [0.01, 0.5, 5, 20, 24, 100, 400, 3000]) expect([ms, suspectBudget(callBudget(ms, 120000), ms, submission).ms >= 20 * ms]).toEqual([ms, true]);
+});
+
+/** labs/common/tensor.ts whose `tensor` (behind zeros and every new tensor) never returns once the lab has loaded. */
+function loopingSharedHelper(dir: string): void {
+  fs.mkdirSync(path.join(dir, 'labs', 'common'), { recursive: true });
+  const tensor = fs.readFileSync(path.join(ROOT, 'labs', 'common', 'tensor.ts'), 'utf8');
+  const looping = tensor.replace(/(export function tensor\([^)]*\): Tensor \{)/, '$1\n  if ((globalThis as { __loaded?: boolean }).__loaded) for (;;) { /* never returns */ }');
+  expect(looping).not.toBe(tensor);
+  fs.writeFileSync(path.join(dir, 'labs', 'common', 'tensor.ts'), `${looping}\n(globalThis as { __loaded?: boolean }).__loaded = true;\n`);
+}
+
+test('an infinite loop in a helper every function calls (labs/common) costs two full budgets per submission; the other functions get reduced ones', async () => {
+  const dir = referenceSubmission('activations', (_f, text) => text);
+  const backprop = referenceSubmission('backprop', (_f, text) => text);
+  fs.cpSync(backprop, dir, { recursive: true });
+  fs.rmSync(backprop, { recursive: true, force: true });
+  loopingSharedHelper(dir);
+  const r = await gradeSubmission({ root: ROOT, submission: dir, labs: ['activations', 'backprop'], sandbox: 'permission' });
+  const timedOut = r.labs.flatMap((l) => l.items).filter((i) => i.status === 'timed_out');
+  expect(timedOut.length).toBeGreaterThan(10);
+  // The rubrics' call graph knows only the labs' own functions, so a new one's first item is the
+  // only evidence: two full budgets for the whole submission, then reduced or short ones.
+  const full = timedOut.filter((i) => i.message.includes(`at least ${BUDGET.floorMs / 1000} s`));
+  expect(full).toHaveLength(BUDGET.suspectAfter);
+  expect(timedOut.filter((i) => i.message.includes('a reduced budget, because this submission\'s code already ran past its time in')).length).toBeGreaterThan(2);
+  fs.rmSync(dir, { recursive: true, force: true });
+}, 180000);
+
 test("an infinite loop in additiveForward, which the decoder and its training run, costs one full budget; the training run's is short too", async () => {
   const dir = referenceSubmission('attention', (f, text) =>
     f === 'attention.ts' ? text.replace(/(export function additiveForward\([^)]*\): AttentionOutput \{)/, '$1\n  for (;;) { /* never returns */ }') : text,
@@ -138,6 +178,18 @@ test('a correct implementation 20 times slower than the reference still gets ful
   const r = await gradeSubmission({ root: ROOT, submission: dir, labs: ['transformer'], sandbox: 'permission' });
   expect(r.labs[0].items.filter((i) => i.status !== 'passed').map((i) => `${i.id}: ${i.status} ${i.message}`)).toEqual([]);
   expect(r.score).toBe(r.max_score);
+
+  // The same after the submission's code ran past full budgets in two other functions (an
+  // infinite loop in sigmoidForward and in tanhForward, graded first): its calls get the reduced
+  // budgets, which still fit.
+  const looping = referenceSubmission('activations', (_f, text) => text.replace(/(export function (sigmoidForward|tanhForward)\([^)]*\): Tensor \{)/g, '$1\n  for (;;) { /* never returns */ }'));
+  fs.cpSync(path.join(dir, 'labs', 'transformer'), path.join(looping, 'labs', 'transformer'), { recursive: true });
+  const after = await gradeSubmission({ root: ROOT, submission: looping, labs: ['activations', 'transformer'], sandbox: 'permission' });
+  const [activations, transformer] = after.labs;
+  expect(activations.items.filter((i) => i.status === 'timed_out' && i.message.includes(`at least ${BUDGET.floorMs / 1000} s`)).map((i) => i.id)).toEqual(['sigmoid.forward', 'tanh.forward']);
+  expect(transformer.items.filter((i) => i.status !== 'passed').map((i) => `${i.id}: ${i.status} ${i.message}`)).toEqual([]);
+  expect(transformer.score).toBe(transformer.max_score);
+  for (const d of [dir, looping]) fs.rmSync(d, { recursive: true, force: true });
 }, 600000);
 
 test('a lab whose shared code never finishes loading costs one load budget per submission, not one per lab', async () => {

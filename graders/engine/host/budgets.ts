@@ -3,8 +3,11 @@
  * on the same case, with a floor (a correct implementation 20 times slower than the reference
  * still fits); loading a lab, a multiple of the reference's load. A function that has already
  * run past its budget (an infinite loop) costs its full budget once: later calls that run it
- * again get a short budget, and say why. The rubric's item `timeout` stays the most any item
- * may take.
+ * again get a short budget, and say why. Code that has run out of time in two functions that
+ * share nothing the rubric knows of (a loop in a helper they all call, or two loops) costs less
+ * from then on: the submission's functions not yet seen to run out get a reduced budget, which a
+ * correct implementation 20 times slower than the reference still fits. The rubric's item
+ * `timeout` stays the most any item may take.
  */
 import { formatSeconds } from './student-process';
 
@@ -25,6 +28,15 @@ export const BUDGET = {
    * wait five times that for a function already known to run out.
    */
   shortCapMs: 1000,
+  /**
+   * Once a submission's code has run past a full budget in this many items (each running none
+   * of the functions already known to run out) ...
+   */
+  suspectAfter: 2,
+  /** ... a call that would get a full budget gets this many times the reference's time ... */
+  suspectFactor: 25,
+  /** ... and at least this long (a correct implementation 20 times slower than the reference fits). */
+  suspectFloorMs: 500,
   /** Starting the student process and loading the lab: this many times the reference's load ... */
   loadFactor: 10,
   /** ... and at least this long. */
@@ -55,10 +67,27 @@ export function loadBudget(referenceLoadMs: number | undefined, submission?: Sub
   return { ms, why: `${BUDGET.loadFactor} times the reference's load time, at least ${formatSeconds(BUDGET.loadFloorMs)}` };
 }
 
-/** What one submission has shown across its labs: a lab that never finished loading. */
+/** What one submission has shown across its labs: a lab that never finished loading, items that ran out of time. */
 export interface SubmissionBudgets {
   /** The first lab whose loading ran out of time. */
   neverLoaded?: string;
+  /** The items (lab and id) whose calls ran past a full budget, in the order they did. */
+  ranOut?: string[];
+}
+
+/**
+ * A call's budget in a submission whose code has already run past a full budget in
+ * BUDGET.suspectAfter items: reduced, but still above 20 times the reference's time; else `normal`.
+ */
+export function suspectBudget(normal: Budget, referenceMs: number | undefined, submission?: SubmissionBudgets): Budget {
+  const seen = submission?.ranOut ?? [];
+  if (seen.length < BUDGET.suspectAfter || referenceMs === undefined || !Number.isFinite(referenceMs)) return normal;
+  const ms = Math.max(BUDGET.suspectFloorMs, BUDGET.suspectFactor * referenceMs);
+  if (ms >= normal.ms) return normal;
+  return {
+    ms,
+    why: `a reduced budget, because this submission's code already ran past its time in ${seen.slice(0, BUDGET.suspectAfter).join(' and ')}: ${BUDGET.suspectFactor} times the reference's time on this case, at least ${formatSeconds(BUDGET.suspectFloorMs)}`,
+  };
 }
 
 /**
