@@ -9,7 +9,7 @@ import { mapLimit } from './pool';
 import type { OpDef } from './ops';
 import { outputFigure } from '../../emit/figures';
 import { itemMessage } from '../../emit/case-text';
-import { Budget, callBudget, loadBudget, SlowFunctions, SubmissionBudgets, suspectBudget } from '../host/budgets';
+import { Budget, callBudget, loadBudget, SlowFunctions, SubmissionBudgets } from '../host/budgets';
 import { GradcheckResult, gradcheck } from './gradcheck';
 import { rootCauses } from './rootcause';
 import { CallFailure, StudentProcess, formatSeconds } from '../host/student-process';
@@ -179,11 +179,10 @@ function diagnose(item: Item, exp: ExpectedItem, verdicts: CaseVerdict[]): strin
 /**
  * Grades one item, case by case, each call within its budget (see budgets.ts). After a case
  * runs out of time, the functions the item runs are known to be slow: the item's other cases
- * are not run, and later items that run them get a short budget. `submission` (shared by the
- * submission's labs, named by `where`) counts the items that ran past a full budget, which
- * reduces the budgets of the functions not yet seen to (see suspectBudget).
+ * are not run, and later items that run them get a short budget (and, once that happened in
+ * other functions too, the submission's other calls a reduced one: see SlowFunctions).
  */
-export async function gradeItem(proc: StudentProcess, item: Item, exp: ExpectedItem, slow = new SlowFunctions(), op: OpDef = {} as OpDef, submission?: SubmissionBudgets, where = item.id): Promise<ItemResult> {
+export async function gradeItem(proc: StudentProcess, item: Item, exp: ExpectedItem, slow = new SlowFunctions(), op: OpDef = {} as OpDef): Promise<ItemResult> {
   const started = Date.now();
   const deadline = started + item.timeout * 1000;
   const exercises = exp.exercises ?? [];
@@ -195,16 +194,13 @@ export async function gradeItem(proc: StudentProcess, item: Item, exp: ExpectedI
       verdicts.push({ label: e.label, status: ranOut.status, message: `not run: case "${ranOut.label}" of this item already ran out of ${what}` });
       continue;
     }
-    const budget = slow.budget(exercises, e.ms, suspectBudget(callBudget(e.ms, item.timeout * 1000), e.ms, submission));
+    const budget = slow.budget(exercises, e.ms, callBudget(e.ms, item.timeout * 1000));
     const v = await gradeCase(proc, item, op, e, deadline, budget);
     verdicts.push(v);
     // Out of time or memory: running the same functions again would cost as much and teach nothing.
     if (v.status === 'timed_out' || v.status === 'out_of_memory') {
       ranOut = { label: e.label, status: v.status };
-      if (!budget.short) {
-        slow.record(exercises, item.id, v.status === 'timed_out' ? 'time' : 'memory');
-        if (v.status === 'timed_out' && submission) (submission.ranOut ??= []).push(where);
-      }
+      if (!budget.short) slow.record(exercises, item.id, v.status === 'timed_out' ? 'time' : 'memory');
     }
   }
   const passed = verdicts.filter((v) => v.status === 'passed').length;
@@ -309,13 +305,14 @@ export class LabSession {
   private readonly buildProblem?: { status: 'syntax_error' | 'forbidden_import' | 'forbidden_link'; message: string; notes: string[] };
   private readonly notes: string[] = [];
   private readonly graded: ItemResult[] = [];
-  private readonly slow = new SlowFunctions();
+  private readonly slow: SlowFunctions;
 
   constructor(
     readonly lab: Lab,
     private readonly opts: GradeLabOptions,
   ) {
     this.items = lab.rubric.items.filter((it) => it.id in opts.expected.items);
+    this.slow = new SlowFunctions(opts.budgets, lab.name);
     const built = buildModules(opts.root, opts.tree, lab.files, lab.opsFile);
     if (built.problems.length) {
       // What could reach the reference decides the lab's status, before any syntax error.
@@ -351,7 +348,7 @@ export class LabSession {
 
   async grade(item: Item): Promise<ItemResult> {
     const r = this.proc
-      ? await gradeItem(this.proc, item, this.opts.expected.items[item.id], this.slow, this.lab.ops[item.op], this.opts.budgets, `${item.id} (lab ${this.lab.name})`)
+      ? await gradeItem(this.proc, item, this.opts.expected.items[item.id], this.slow, this.lab.ops[item.op])
       : zeroItem(item, this.buildProblem!.status, this.buildProblem!.message);
     this.noteNeverLoaded();
     this.graded.push(r);

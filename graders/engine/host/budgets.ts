@@ -98,17 +98,31 @@ export function suspectBudget(normal: Budget, referenceMs: number | undefined, s
 export class SlowFunctions {
   private readonly ranOut = new Map<string, string>();
 
-  /** `functions` ran past their budget (`time`) or exhausted memory (`memory`) in `itemId`. */
+  /**
+   * `submission`: what the submission's labs share (its items that ran past a full budget,
+   * named with `lab`), for suspectBudget.
+   */
+  constructor(
+    private readonly submission?: SubmissionBudgets,
+    private readonly lab?: string,
+  ) {}
+
+  /** `functions` ran past their budget (`time`) or exhausted memory (`memory`) in `itemId`, a full budget or a reduced one. */
   record(functions: readonly string[], itemId: string, what: 'time' | 'memory' = 'time'): void {
     const where = what === 'time' ? `ran past its time in ${itemId}` : `ran out of memory in ${itemId}`;
     for (const f of functions) if (!this.ranOut.has(f)) this.ranOut.set(f, where);
+    if (what === 'time' && this.submission) (this.submission.ranOut ??= []).push(this.lab ? `${itemId} (lab ${this.lab})` : itemId);
   }
 
-  /** A short budget when the call runs a function that already ran out; else `normal`. */
+  /**
+   * A short budget when the call runs a function that already ran out; else `normal`, reduced
+   * once the submission's code ran past full budgets in other items (suspectBudget).
+   */
   budget(exercises: readonly string[], referenceMs: number | undefined, normal: Budget): Budget {
+    const base = suspectBudget(normal, referenceMs, this.submission);
     const slow = exercises.find((f) => this.ranOut.has(f));
-    if (!slow) return normal;
-    const ms = Math.min(normal.ms, Math.max(BUDGET.shortFloorMs, Math.min(BUDGET.shortCapMs, BUDGET.shortFactor * (referenceMs ?? 0))));
+    if (!slow) return base;
+    const ms = Math.min(base.ms, Math.max(BUDGET.shortFloorMs, Math.min(BUDGET.shortCapMs, BUDGET.shortFactor * (referenceMs ?? 0))));
     return { ms, why: `a short budget, because ${slow} already ${this.ranOut.get(slow)}`, short: true };
   }
 }
