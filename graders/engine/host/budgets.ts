@@ -5,9 +5,9 @@
  * run past its budget (an infinite loop) costs its full budget once: later calls that run it
  * again get a short budget, and say why. Code that has run out of time in two functions that
  * share nothing the rubric knows of (a loop in a helper they all call, or two loops) costs less
- * from then on: the submission's functions not yet seen to run out get a reduced budget, which a
- * correct implementation 20 times slower than the reference still fits. The rubric's item
- * `timeout` stays the most any item may take.
+ * from then on: for the submission's functions not yet seen to run out, the floor of the budget
+ * drops (the multiple of the reference stays). The rubric's item `timeout` stays the most any
+ * item may take.
  */
 import { formatSeconds } from './student-process';
 
@@ -33,9 +33,10 @@ export const BUDGET = {
    * of the functions already known to run out) ...
    */
   suspectAfter: 2,
-  /** ... a call that would get a full budget gets this many times the reference's time ... */
-  suspectFactor: 25,
-  /** ... and at least this long (a correct implementation 20 times slower than the reference fits). */
+  /**
+   * ... a call's budget has this floor instead of floorMs (still `factor` times the reference:
+   * a correct implementation 20 times slower fits as before; only the warm-up allowance shrinks).
+   */
   suspectFloorMs: 500,
   /** Starting the student process and loading the lab: this many times the reference's load ... */
   loadFactor: 10,
@@ -77,16 +78,17 @@ export interface SubmissionBudgets {
 
 /**
  * A call's budget in a submission whose code has already run past a full budget in
- * BUDGET.suspectAfter items: reduced, but still above 20 times the reference's time; else `normal`.
+ * BUDGET.suspectAfter items: `factor` times the reference as always, with the lower floor
+ * suspectFloorMs; else `normal`.
  */
 export function suspectBudget(normal: Budget, referenceMs: number | undefined, submission?: SubmissionBudgets): Budget {
   const seen = submission?.ranOut ?? [];
   if (seen.length < BUDGET.suspectAfter || referenceMs === undefined || !Number.isFinite(referenceMs)) return normal;
-  const ms = Math.max(BUDGET.suspectFloorMs, BUDGET.suspectFactor * referenceMs);
+  const ms = Math.max(BUDGET.suspectFloorMs, BUDGET.factor * referenceMs);
   if (ms >= normal.ms) return normal;
   return {
     ms,
-    why: `a reduced budget, because this submission's code already ran past its time in ${seen.slice(0, BUDGET.suspectAfter).join(' and ')}: ${BUDGET.suspectFactor} times the reference's time on this case, at least ${formatSeconds(BUDGET.suspectFloorMs)}`,
+    why: `a reduced budget, because this submission's code already ran past its time in ${seen.slice(0, BUDGET.suspectAfter).join(' and ')}: ${BUDGET.factor} times the reference's time on this case, at least ${formatSeconds(BUDGET.suspectFloorMs)}`,
   };
 }
 
