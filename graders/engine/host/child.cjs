@@ -44,14 +44,38 @@ const RUN_CALL = new vm.Script('__gradecheckRunCall()', { filename: 'gradecheck-
  */
 function interruptible(f) {
   running = f;
+  exitCalled = undefined;
   try {
-    return RUN_CALL.runInThisContext({ breakOnSigint: true });
+    const r = RUN_CALL.runInThisContext({ breakOnSigint: true });
+    return exitCalled ? { error: exitCalled } : r;
   } catch (e) {
-    return { error: describeError(e) };
+    return { error: exitCalled || describeError(e) };
   } finally {
     running = undefined;
   }
 }
+
+/*
+ * process.exit in lab code during a call ends that call, not the process: exit throws, and the
+ * call answers as failed with where it was called (the grader reports it `crashed`, as it did
+ * a real exit), even when lab code caught what exit threw and went on. The same process takes
+ * the next call, so a helper that exits costs no fresh process per item. Outside a call (while
+ * the lab loads, or when the grader is gone) it exits as always.
+ */
+const realExit = process.exit;
+let exitCalled;
+Object.defineProperty(process, 'exit', {
+  value: function exit(code) {
+    if (running === undefined) return realExit.call(process, code);
+    const shown = code === undefined ? '' : String(code).slice(0, 20);
+    const e = new Error(`process.exit(${shown}) was called`);
+    exitCalled ??= { ...describeError(e), name: 'ProcessExit', exitCalled: shown };
+    throw e;
+  },
+  writable: false,
+  configurable: false,
+  enumerable: false,
+});
 
 /*
  * Lab code may signal no process but its own. Where the grader is root the process already
@@ -276,6 +300,6 @@ process.on('message', (msg) => {
 });
 
 // The grader is gone: nothing more to do.
-process.on('disconnect', () => process.exit(0));
+process.on('disconnect', () => realExit.call(process, 0));
 
 process.send({ type: 'ready' });

@@ -2,9 +2,10 @@
  * The grader's side of the student process: starts it (see sandbox.ts), loads the lab into
  * it, sends calls and turns whatever happens into a plain outcome. A call that runs past its
  * deadline, exits the process, exhausts memory or throws becomes a failure of that call only.
- * A call past its deadline is interrupted where it runs (SIGINT, see child.cjs) and the process
- * kept; a process that exited, ran out of memory or did not take the interruption is killed,
- * and a fresh one is started for the next call.
+ * A call past its deadline is interrupted where it runs (SIGINT, see child.cjs), and a call
+ * that calls process.exit is stopped there, the process kept either way; a process that ended
+ * otherwise (a signal), ran out of memory or did not take the interruption is killed, and a
+ * fresh one is started for the next call.
  */
 import type { ChildProcess } from 'child_process';
 import { randomInt } from 'crypto';
@@ -58,6 +59,8 @@ interface ChildError {
   missingExport?: string[];
   /** Inputs the ops read that the case does not have (an input name that does not match the op). */
   absentInputs?: string[];
+  /** Lab code called process.exit during the call, with this argument (child.cjs ends the call, not the process). */
+  exitCalled?: string;
 }
 
 /** Keeps the last `limit` characters of a stream (student output can be a flood). */
@@ -188,6 +191,9 @@ function describeThrow(raw: unknown): CallFailure {
   const message = boundText(e.message ?? '');
   if (Array.isArray(e.missingExport)) return { status: 'missing_export', message: `your lab does not export ${boundText(e.missingExport.map(String).join(', '), 300)}` };
   if (e.notImplemented === true) return { status: 'not_implemented', message };
+  if (typeof e.exitCalled === 'string') {
+    return { status: 'crashed', message: `your code called process.exit(${boundText(e.exitCalled, 20)})${firstStudentFrame(String(e.stack ?? ''))}, which ends the process: a function must return its result (the call was stopped there)` };
+  }
   const absent = Array.isArray(e.absentInputs) && e.absentInputs.length ? e.absentInputs.map(String) : undefined;
   const opsBug = absent ? ` (the grader's ops read input ${boundText(absent.map((a) => `'${a}'`).join(', '), 200)}, which the case does not have: an input name in the lab's ops does not match the op, a bug of the graders)` : '';
   return { status: 'threw', message: `${name}: ${message}${firstStudentFrame(String(e.stack ?? ''))}${opsBug}` };
