@@ -83,18 +83,18 @@ test('budgets: a multiple of the reference with a floor, capped by the item; sho
   expect(short.why).toContain('layerNormForward already ran past its time in layer_norm.forward');
   expect(slow.budget(['positionalEncoding'], 2, callBudget(2, 10000)).ms).toBe(BUDGET.floorMs);
   expect(loadBudget(100, { neverLoaded: 'lab rnn' }).ms).toBe(BUDGET.shortLoadMs);
-  // A long item (a training run of 3.7 s) is not given five times its time again.
+  // A long item (a training run of 3.7 s) is not given a multiple of its time again.
   expect(slow.budget(['layerNormForward'], 3700, callBudget(3700, 120000)).ms).toBe(BUDGET.shortCapMs);
-  expect(slow.budget(['layerNormForward'], 100, callBudget(100, 10000)).ms).toBe(5 * 100);
+  expect(slow.budget(['layerNormForward'], 100, callBudget(100, 10000)).ms).toBe(BUDGET.shortFactor * 100);
 });
 
 test('budgets: a lower floor once a submission ran past full budgets in two items, never less than the usual multiple of the reference', () => {
   expect(suspectBudget(callBudget(2, 10000), 2, {})).toEqual(callBudget(2, 10000));
-  expect(suspectBudget(callBudget(2, 10000), 2, { ranOut: ['sigmoid.forward (lab activations)'] })).toEqual(callBudget(2, 10000));
-  const submission = { ranOut: ['sigmoid.forward (lab activations)', 'tanh.forward (lab activations)'] };
+  expect(suspectBudget(callBudget(2, 10000), 2, { ranOut: ['sigmoid.forward (lab activations: out of time)'] })).toEqual(callBudget(2, 10000));
+  const submission = { ranOut: ['sigmoid.forward (lab activations: out of memory)', 'tanh.forward (lab activations: out of time)'] };
   const reduced = suspectBudget(callBudget(2, 10000), 2, submission);
   expect(reduced.ms).toBe(BUDGET.suspectFloorMs);
-  expect(reduced.why).toContain('a reduced budget, because this submission\'s code already ran past its time in sigmoid.forward (lab activations) and tanh.forward (lab activations)');
+  expect(reduced.why).toContain('a reduced budget, because this submission\'s code already ran out of time or memory in sigmoid.forward (lab activations: out of memory) and tanh.forward (lab activations: out of time)');
   expect(suspectBudget(callBudget(20, 10000), 20, submission).ms).toBe(BUDGET.factor * 20);
   // Where the multiple is above the usual floor, nothing changes (a training run keeps its budget).
   expect(suspectBudget(callBudget(100, 10000), 100, submission)).toEqual(callBudget(100, 10000));
@@ -128,7 +128,7 @@ test('an infinite loop in a helper every function calls (labs/common) costs two 
   // only evidence: two full budgets for the whole submission, then reduced or short ones.
   const full = timedOut.filter((i) => i.message.includes(`at least ${BUDGET.floorMs / 1000} s`));
   expect(full).toHaveLength(BUDGET.suspectAfter);
-  expect(timedOut.filter((i) => i.message.includes('a reduced budget, because this submission\'s code already ran past its time in')).length).toBeGreaterThan(2);
+  expect(timedOut.filter((i) => i.message.includes('a reduced budget, because this submission\'s code already ran out of time or memory in')).length).toBeGreaterThan(2);
   fs.rmSync(dir, { recursive: true, force: true });
 }, 180000);
 

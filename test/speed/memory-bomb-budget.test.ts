@@ -7,7 +7,7 @@
 import { gradeItem } from '../../graders/engine/core/grade';
 import type { ExpectedItem } from '../../graders/engine/core/expected';
 import type { Item } from '../../graders/engine/core/rubric';
-import { SlowFunctions } from '../../graders/engine/host/budgets';
+import { BUDGET, SlowFunctions, SubmissionBudgets, callBudget } from '../../graders/engine/host/budgets';
 import { StudentProcess } from '../../graders/engine/host/student-process';
 import { buildModules, directoryTree, mapTree, overlay } from '../../graders/engine/host/modules';
 import { ROOT } from '../support/paths';
@@ -63,4 +63,20 @@ test('the short budget names the function and the item where it ran out of memor
   expect(b).toMatchObject({ short: true });
   expect(b.ms).toBeLessThan(2000);
   expect(b.why).toBe('a short budget, because causalMask already ran out of memory in causal_mask');
+});
+
+// An endless allocation in a helper every function calls (a push in a loop that never ends)
+// is found anew by each function's first item, as a loop is: out of memory counts with out of
+// time toward the submission's reduced budgets, so it costs two full stops per submission.
+test('two items out of memory, in any labs of the submission, reduce the budgets of its other functions', () => {
+  const submission: SubmissionBudgets = {};
+  const activations = new SlowFunctions(submission, 'activations');
+  activations.record(['sigmoidForward'], 'sigmoid.forward', 'memory');
+  expect(activations.budget(['tanhForward'], 0.1, callBudget(0.1, 10000)).ms).toBe(BUDGET.floorMs);
+  const backprop = new SlowFunctions(submission, 'backprop');
+  backprop.record(['linearForward'], 'linear.forward', 'memory');
+  const reduced = backprop.budget(['mlpForward'], 0.1, callBudget(0.1, 10000));
+  expect(reduced.ms).toBe(BUDGET.suspectFloorMs);
+  expect(reduced.why).toContain('already ran out of time or memory in sigmoid.forward (lab activations: out of memory) and linear.forward (lab backprop: out of memory)');
+  expect(activations.budget(['tanhForward'], 0.1, callBudget(0.1, 10000)).ms).toBe(reduced.ms);
 });

@@ -3,11 +3,11 @@
  * on the same case, with a floor (a correct implementation 20 times slower than the reference
  * still fits); loading a lab, a multiple of the reference's load. A function that has already
  * run past its budget (an infinite loop) costs its full budget once: later calls that run it
- * again get a short budget, and say why. Code that has run out of time in two functions that
- * share nothing the rubric knows of (a loop in a helper they all call, or two loops) costs less
- * from then on: for the submission's functions not yet seen to run out, the floor of the budget
- * drops (the multiple of the reference stays). The rubric's item `timeout` stays the most any
- * item may take.
+ * again get a short budget, and say why. Code that has run out of time or memory in two
+ * functions that share nothing the rubric knows of (a loop or an endless allocation in a helper
+ * they all call, or two loops) costs less from then on: for the submission's functions not yet
+ * seen to run out, the floor of the budget drops (the multiple of the reference stays). The
+ * rubric's item `timeout` stays the most any item may take.
  */
 import { formatSeconds } from './student-process';
 
@@ -18,24 +18,27 @@ export const BUDGET = {
   floorMs: 2000,
   /**
    * A call that runs a function which already ran out: this many times the reference ... (a
-   * correct implementation, however slow, never ran out, so it never gets a short budget).
+   * correct implementation, however slow, never ran out, so it never gets a short budget; a
+   * function that loops on one input may still work on another).
    */
-  shortFactor: 5,
-  /** ... and at least this long ... */
-  shortFloorMs: 150,
+  shortFactor: 3,
+  /** ... and at least this long (the function has run before: its code is compiled) ... */
+  shortFloorMs: 30,
   /**
    * ... and at most this long: an item that runs for seconds (a training run) would otherwise
-   * wait five times that for a function already known to run out.
+   * wait a multiple of that for a function already known to run out.
    */
-  shortCapMs: 1000,
+  shortCapMs: 500,
   /**
-   * Once a submission's code has run past a full budget in this many items (each running none
-   * of the functions already known to run out) ...
+   * Once a submission's code has run past a full budget or out of memory in this many items
+   * (each running none of the functions already known to run out) ...
    */
   suspectAfter: 2,
   /**
    * ... a call's budget has this floor instead of floorMs (still `factor` times the reference:
    * a correct implementation 20 times slower fits as before; only the warm-up allowance shrinks).
+   * A first call's warm-up needs it: with 50 times the reference plus 100 ms instead, the
+   * transformer made 20 times slower lost an item (a budget of 158 ms) in a full test run.
    */
   suspectFloorMs: 500,
   /** Starting the student process and loading the lab: this many times the reference's load ... */
@@ -72,14 +75,15 @@ export function loadBudget(referenceLoadMs: number | undefined, submission?: Sub
 export interface SubmissionBudgets {
   /** The first lab whose loading ran out of time. */
   neverLoaded?: string;
-  /** The items (lab and id) whose calls ran past a full budget, in the order they did. */
+  /** The items (id, lab, and whether time or memory) whose calls ran past a full budget or out of memory, in the order they did. */
   ranOut?: string[];
 }
 
 /**
- * A call's budget in a submission whose code has already run past a full budget in
- * BUDGET.suspectAfter items: `factor` times the reference as always, with the lower floor
- * suspectFloorMs; else `normal`.
+ * A call's budget in a submission whose code has already run past a full budget, or out of
+ * memory, in BUDGET.suspectAfter items (a loop or an endless allocation in a helper they
+ * share): `factor` times the reference as always, with the lower floor suspectFloorMs; else
+ * `normal`.
  */
 export function suspectBudget(normal: Budget, referenceMs: number | undefined, submission?: SubmissionBudgets): Budget {
   const seen = submission?.ranOut ?? [];
@@ -88,7 +92,7 @@ export function suspectBudget(normal: Budget, referenceMs: number | undefined, s
   if (ms >= normal.ms) return normal;
   return {
     ms,
-    why: `a reduced budget, because this submission's code already ran past its time in ${seen.slice(0, BUDGET.suspectAfter).join(' and ')}: ${BUDGET.factor} times the reference's time on this case, at least ${formatSeconds(BUDGET.suspectFloorMs)}`,
+    why: `a reduced budget, because this submission's code already ran out of time or memory in ${seen.slice(0, BUDGET.suspectAfter).join(' and ')}: ${BUDGET.factor} times the reference's time on this case, at least ${formatSeconds(BUDGET.suspectFloorMs)}`,
   };
 }
 
@@ -113,7 +117,7 @@ export class SlowFunctions {
   record(functions: readonly string[], itemId: string, what: 'time' | 'memory' = 'time'): void {
     const where = what === 'time' ? `ran past its time in ${itemId}` : `ran out of memory in ${itemId}`;
     for (const f of functions) if (!this.ranOut.has(f)) this.ranOut.set(f, where);
-    if (what === 'time' && this.submission) (this.submission.ranOut ??= []).push(this.lab ? `${itemId} (lab ${this.lab})` : itemId);
+    if (this.submission) (this.submission.ranOut ??= []).push(`${itemId} (${this.lab ? `lab ${this.lab}: ` : ''}out of ${what})`);
   }
 
   /**
