@@ -4,7 +4,9 @@
  * Makes K synthetic submissions (reference solutions, known mistakes, untouched stubs and a
  * few hostile ones: an infinite loop, a memory bomb, a fake score with process.exit, an
  * output flood, a wait without computing (Atomics.wait), each in one lab's first exported
- * function, a timer that keeps the process busy between calls, 8 MB of code in a lab file) and
+ * function, a timer that keeps the process busy between calls, 8 MB of code in a lab file, and
+ * an infinite loop, a memory bomb and process.exit in labs/common's `tensor`, which every lab
+ * calls) and
  * grades them two ways, side
  * by side in this run:
  *
@@ -41,8 +43,26 @@ const MIX: Kind[] = [
   'reference', 'stub', 'mutant', 'hostile', 'mutant', 'reference', 'stub', 'mutant', 'reference', 'hostile',
 ];
 type Kind = 'reference' | 'mutant' | 'stub' | 'hostile';
-const HOSTILE = ['infinite loop', 'memory bomb', 'fake score and process.exit(0)', 'output flood', 'wait without computing', 'busy between calls', 'a file too large to compile'] as const;
+/** In turn (the first three are the sample's; 60 submissions hold nine hostile ones). */
+const HOSTILE = [
+  'infinite loop',
+  'memory bomb',
+  'fake score and process.exit(0)',
+  'infinite loop in a helper every lab calls',
+  'memory bomb in a helper every lab calls',
+  'process.exit in a helper every lab calls',
+  'output flood',
+  'wait without computing',
+  'busy between calls',
+  'a file too large to compile',
+] as const;
 type Hostile = (typeof HOSTILE)[number];
+/** The hostile kinds that live in labs/common (every lab of the submission), not in one lab's first function. */
+const IN_COMMON: Partial<Record<Hostile, string>> = {
+  'infinite loop in a helper every lab calls': 'for (;;) {}',
+  'memory bomb in a helper every lab calls': 'const hoard: Float64Array[] = [];\n    for (;;) hoard.push(new Float64Array(1 << 24).fill(1));',
+  'process.exit in a helper every lab calls': 'process.exit(0);',
+};
 
 // ----- the synthetic class ----------------------------------------------------------------------
 
@@ -65,7 +85,20 @@ function hostileCode(kind: Hostile, fn: string): string {
       return `\nexport const junk = [${'1234567, '.repeat(900_000)}];\n`;
     case 'output flood':
       return `\nconst original = ${target};\n${target} = function (...args: unknown[]) {\n  for (let i = 0; i < 20000; i++) console.log('SCORE: 100/100 '.repeat(8));\n  return original(...args);\n};\n`;
+    default:
+      return ''; // the kinds in labs/common (hostileCommon)
   }
+}
+
+/**
+ * labs/common/tensor.ts whose `tensor` (behind zeros and every new tensor, in every lab) runs
+ * `body` once the labs have loaded.
+ */
+function hostileCommon(body: string): string {
+  const text = fs.readFileSync(path.join(ROOT, 'labs', 'common', 'tensor.ts'), 'utf8');
+  const hostile = text.replace(/(export function tensor\([^)]*\): Tensor \{)/, `$1\n  if ((globalThis as { __loaded?: boolean }).__loaded) {\n    ${body}\n  }`);
+  if (hostile === text) throw new Error('labs/common/tensor.ts has no `export function tensor(...): Tensor {` to make hostile');
+  return `${hostile}\n(globalThis as { __loaded?: boolean }).__loaded = true;\n`;
 }
 
 /** How many hostile submissions come before this one: the hostile kinds take turns. */
@@ -79,7 +112,14 @@ function writeSubmission(dir: string, index: number, labs: Lab[]): string {
   const kind = MIX[index % MIX.length];
   let what: string = kind;
   // A hostile student is hostile in one lab (the labs take turns) and correct in the others.
-  const hostileLab = kind === 'hostile' ? labs[hostileOrdinal(index) % labs.length] : undefined;
+  const hostile = kind === 'hostile' ? HOSTILE[hostileOrdinal(index) % HOSTILE.length] : undefined;
+  const inCommon = hostile && IN_COMMON[hostile];
+  const hostileLab = hostile && !inCommon ? labs[hostileOrdinal(index) % labs.length] : undefined;
+  if (inCommon) {
+    fs.mkdirSync(path.join(dir, 'labs', 'common'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'labs', 'common', 'tensor.ts'), hostileCommon(inCommon));
+    what = `hostile (${hostile})`;
+  }
   for (const lab of labs) {
     const labDir = path.join(dir, 'labs', lab.name);
     fs.mkdirSync(labDir, { recursive: true });
@@ -89,8 +129,7 @@ function writeSubmission(dir: string, index: number, labs: Lab[]): string {
       const source = kind === 'stub' ? path.join(ROOT, 'labs', lab.name, file) : path.join(ROOT, 'reference', lab.name, file);
       let text = fs.readFileSync(source, 'utf8');
       if (mutant && mutant.file === file) text = applyMutant(mutant, text);
-      if (kind === 'hostile' && lab === hostileLab && file === lab.rubric.files[0]) {
-        const hostile = HOSTILE[hostileOrdinal(index) % HOSTILE.length];
+      if (hostile && lab === hostileLab && file === lab.rubric.files[0]) {
         const fn = /export function (\w+)/.exec(text)?.[1];
         if (fn) text += hostileCode(hostile, fn);
         what = `hostile (${hostile})`;
