@@ -33,6 +33,7 @@ import { expectedFor } from '../graders/engine/core/expected';
 import { loadLab, selectLabs, Lab } from '../graders/engine/core/labs';
 import { applyMutant } from '../graders/engine/authoring/expected-values';
 import { resolveSandbox } from '../graders/engine/host/sandbox';
+import { hostileCommonTensor } from './hostile-common';
 
 const ROOT = path.resolve(__dirname, '..');
 const CLI = path.join(ROOT, 'scripts', 'gradecheck.cjs');
@@ -58,16 +59,19 @@ const HOSTILE = [
 ] as const;
 type Hostile = (typeof HOSTILE)[number];
 /** The hostile kinds that live in labs/common (every lab of the submission), not in one lab's first function. */
-const IN_COMMON: Partial<Record<Hostile, string>> = {
+const IN_COMMON = {
   'infinite loop in a helper every lab calls': 'for (;;) {}',
   'memory bomb in a helper every lab calls': 'const hoard: Float64Array[] = [];\n    for (;;) hoard.push(new Float64Array(1 << 24).fill(1));',
   'process.exit in a helper every lab calls': 'process.exit(0);',
-};
+} as const satisfies Partial<Record<Hostile, string>>;
+/** The hostile kinds written into one lab's first exported function (hostileCode). */
+type InLab = Exclude<Hostile, keyof typeof IN_COMMON>;
+const inCommon = (kind: Hostile): kind is keyof typeof IN_COMMON => kind in IN_COMMON;
 
 // ----- the synthetic class ----------------------------------------------------------------------
 
 /** Code appended to a lab file that turns its first exported function hostile. */
-function hostileCode(kind: Hostile, fn: string): string {
+function hostileCode(kind: InLab, fn: string): string {
   const target = `(exports as any).${fn}`;
   switch (kind) {
     case 'infinite loop':
@@ -85,20 +89,7 @@ function hostileCode(kind: Hostile, fn: string): string {
       return `\nexport const junk = [${'1234567, '.repeat(900_000)}];\n`;
     case 'output flood':
       return `\nconst original = ${target};\n${target} = function (...args: unknown[]) {\n  for (let i = 0; i < 20000; i++) console.log('SCORE: 100/100 '.repeat(8));\n  return original(...args);\n};\n`;
-    default:
-      return ''; // the kinds in labs/common (hostileCommon)
   }
-}
-
-/**
- * labs/common/tensor.ts whose `tensor` (behind zeros and every new tensor, in every lab) runs
- * `body` once the labs have loaded.
- */
-function hostileCommon(body: string): string {
-  const text = fs.readFileSync(path.join(ROOT, 'labs', 'common', 'tensor.ts'), 'utf8');
-  const hostile = text.replace(/(export function tensor\([^)]*\): Tensor \{)/, `$1\n  if ((globalThis as { __loaded?: boolean }).__loaded) {\n    ${body}\n  }`);
-  if (hostile === text) throw new Error('labs/common/tensor.ts has no `export function tensor(...): Tensor {` to make hostile');
-  return `${hostile}\n(globalThis as { __loaded?: boolean }).__loaded = true;\n`;
 }
 
 /** How many hostile submissions come before this one: the hostile kinds take turns. */
@@ -113,13 +104,13 @@ function writeSubmission(dir: string, index: number, labs: Lab[]): string {
   let what: string = kind;
   // A hostile student is hostile in one lab (the labs take turns) and correct in the others.
   const hostile = kind === 'hostile' ? HOSTILE[hostileOrdinal(index) % HOSTILE.length] : undefined;
-  const inCommon = hostile && IN_COMMON[hostile];
-  const hostileLab = hostile && !inCommon ? labs[hostileOrdinal(index) % labs.length] : undefined;
-  if (inCommon) {
+  let inLab: InLab | undefined;
+  if (hostile && inCommon(hostile)) {
     fs.mkdirSync(path.join(dir, 'labs', 'common'), { recursive: true });
-    fs.writeFileSync(path.join(dir, 'labs', 'common', 'tensor.ts'), hostileCommon(inCommon));
+    fs.writeFileSync(path.join(dir, 'labs', 'common', 'tensor.ts'), hostileCommonTensor(IN_COMMON[hostile]));
     what = `hostile (${hostile})`;
-  }
+  } else inLab = hostile;
+  const hostileLab = inLab ? labs[hostileOrdinal(index) % labs.length] : undefined;
   for (const lab of labs) {
     const labDir = path.join(dir, 'labs', lab.name);
     fs.mkdirSync(labDir, { recursive: true });
@@ -129,10 +120,10 @@ function writeSubmission(dir: string, index: number, labs: Lab[]): string {
       const source = kind === 'stub' ? path.join(ROOT, 'labs', lab.name, file) : path.join(ROOT, 'reference', lab.name, file);
       let text = fs.readFileSync(source, 'utf8');
       if (mutant && mutant.file === file) text = applyMutant(mutant, text);
-      if (hostile && lab === hostileLab && file === lab.rubric.files[0]) {
+      if (inLab && lab === hostileLab && file === lab.rubric.files[0]) {
         const fn = /export function (\w+)/.exec(text)?.[1];
-        if (fn) text += hostileCode(hostile, fn);
-        what = `hostile (${hostile})`;
+        if (fn) text += hostileCode(inLab, fn);
+        what = `hostile (${inLab})`;
       }
       fs.mkdirSync(path.dirname(path.join(labDir, file)), { recursive: true });
       fs.writeFileSync(path.join(labDir, file), text);

@@ -14,6 +14,7 @@ import { loadLab } from '../../graders/engine/core/labs';
 import { readResults } from '../../graders/engine/core/results';
 import { pregrade } from '../../graders/engine/jest/pregrade';
 import { ROOT } from '../support/paths';
+import { hostileCommonTensor } from '../../scripts/hostile-common';
 import { tempDir } from '../support/temp';
 
 /** A submission holding the reference of `lab`, each file passed through `edit`. */
@@ -109,10 +110,7 @@ test('budgets: a lower floor once a submission ran past full budgets in two item
 /** labs/common/tensor.ts whose `tensor` (behind zeros and every new tensor) never returns once the lab has loaded. */
 function loopingSharedHelper(dir: string): void {
   fs.mkdirSync(path.join(dir, 'labs', 'common'), { recursive: true });
-  const tensor = fs.readFileSync(path.join(ROOT, 'labs', 'common', 'tensor.ts'), 'utf8');
-  const looping = tensor.replace(/(export function tensor\([^)]*\): Tensor \{)/, '$1\n  if ((globalThis as { __loaded?: boolean }).__loaded) for (;;) { /* never returns */ }');
-  expect(looping).not.toBe(tensor);
-  fs.writeFileSync(path.join(dir, 'labs', 'common', 'tensor.ts'), `${looping}\n(globalThis as { __loaded?: boolean }).__loaded = true;\n`);
+  fs.writeFileSync(path.join(dir, 'labs', 'common', 'tensor.ts'), hostileCommonTensor('for (;;) { /* never returns */ }'));
 }
 
 test('an infinite loop in a helper every function calls (labs/common) costs two full budgets per submission; the other functions get reduced ones', async () => {

@@ -178,9 +178,10 @@ function diagnose(item: Item, exp: ExpectedItem, verdicts: CaseVerdict[]): strin
 
 /**
  * Grades one item, case by case, each call within its budget (see budgets.ts). After a case
- * runs out of time, the functions the item runs are known to be slow: the item's other cases
- * are not run, and later items that run them get a short budget (and, once that happened in
- * other functions too, the submission's other calls a reduced one: see SlowFunctions).
+ * runs out of time or memory, the functions the item runs are known to be slow: the item's
+ * other cases are not run, and later items that run them get a short budget (and, once that
+ * happened in other functions too, the submission's other calls a reduced one: see
+ * SlowFunctions).
  */
 export async function gradeItem(proc: StudentProcess, item: Item, exp: ExpectedItem, slow = new SlowFunctions(), op: OpDef = {} as OpDef): Promise<ItemResult> {
   const started = Date.now();

@@ -71,7 +71,7 @@ export function loadBudget(referenceLoadMs: number | undefined, submission?: Sub
   return { ms, why: `${BUDGET.loadFactor} times the reference's load time, at least ${formatSeconds(BUDGET.loadFloorMs)}` };
 }
 
-/** What one submission has shown across its labs: a lab that never finished loading, items that ran out of time. */
+/** What one submission has shown across its labs: a lab that never finished loading, items that ran out of time or memory. */
 export interface SubmissionBudgets {
   /** The first lab whose loading ran out of time. */
   neverLoaded?: string;
@@ -105,8 +105,8 @@ export class SlowFunctions {
   private readonly ranOut = new Map<string, string>();
 
   /**
-   * `submission`: what the submission's labs share (its items that ran past a full budget,
-   * named with `lab`), for suspectBudget.
+   * `submission`: what the submission's labs share (its items that ran past a full budget or
+   * out of memory, named with `lab`), for suspectBudget.
    */
   constructor(
     private readonly submission?: SubmissionBudgets,
@@ -122,7 +122,7 @@ export class SlowFunctions {
 
   /**
    * A short budget when the call runs a function that already ran out; else `normal`, reduced
-   * once the submission's code ran past full budgets in other items (suspectBudget).
+   * once the submission's code ran out of time or memory in other items (suspectBudget).
    */
   budget(exercises: readonly string[], referenceMs: number | undefined, normal: Budget): Budget {
     const base = suspectBudget(normal, referenceMs, this.submission);

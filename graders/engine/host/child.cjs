@@ -35,6 +35,8 @@ const clock = process.hrtime.bigint;
  */
 process.on('SIGINT', () => {});
 let running;
+/** Set when lab code called process.exit during the running call (below): that call's failure. */
+let exitCalled;
 Object.defineProperty(globalThis, '__gradecheckRunCall', { value: () => running(), writable: false, configurable: false, enumerable: false });
 const RUN_CALL = new vm.Script('__gradecheckRunCall()', { filename: 'gradecheck-call' });
 
@@ -63,7 +65,6 @@ function interruptible(f) {
  * the lab loads, or when the grader is gone) it exits as always.
  */
 const realExit = process.exit;
-let exitCalled;
 Object.defineProperty(process, 'exit', {
   value: function exit(code) {
     if (running === undefined) return realExit.call(process, code);
