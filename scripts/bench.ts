@@ -6,9 +6,7 @@
  * output flood, a wait without computing (Atomics.wait), each in one lab's first exported
  * function, a timer that keeps the process busy between calls, 8 MB of code in a lab file, and
  * an infinite loop, a memory bomb and process.exit in labs/common's `tensor`, which every lab
- * calls) and
- * grades them two ways, side
- * by side in this run:
+ * calls) and grades them two ways, side by side in this run:
  *
  * - `gradecheck batch` on all K (worker pool, --jobs N);
  * - the way a GitHub Classroom workflow grades: for each submission, for each lab, one

@@ -38,7 +38,9 @@ export const BUDGET = {
    * ... a call's budget has this floor instead of floorMs (still `factor` times the reference:
    * a correct implementation 20 times slower fits as before; only the warm-up allowance shrinks).
    * A first call's warm-up needs it: with 50 times the reference plus 100 ms instead, the
-   * transformer made 20 times slower lost an item (a budget of 158 ms) in a full test run.
+   * transformer made 20 times slower lost items (budgets of 122–192 ms) when test runs shared
+   * the cores; a first call of the slower code used 3 to 14 times 20 times the reference's time
+   * (docs/speed.md, tenth session).
    */
   suspectFloorMs: 500,
   /** Starting the student process and loading the lab: this many times the reference's load ... */
