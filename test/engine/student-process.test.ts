@@ -87,6 +87,98 @@ describe('the student process', () => {
     await p.close();
   });
 
+  // Once a submission ran out of time, the grader tracks its exported functions (child.cjs): a
+  // stopped call says which it was in, and a later call that enters one of those is cut short.
+  describe('tracked (a submission that already ran out of time)', () => {
+    const helper = [
+      'export function spin(n: number): number { if (n === 1) { for (;;) {} } return n + 1; }',
+      'export class Box { static made = 0; constructor(readonly v: number) { Box.made++; } twice(): number { return 2 * this.v; } }',
+      'export function makeBox(v: number): Box { return new Box(v); }',
+    ].join('\n');
+    const lab = [
+      "import { Box, makeBox, spin } from './helper';",
+      'export function run(x: any) {',
+      '  const b = makeBox(x.data[0]);',
+      '  if (!(b instanceof Box) || Box.made < 1) throw new Error("a class lost its identity or its statics");',
+      '  return { shape: [1], data: [spin(b.twice() / 2)] };',
+      '}',
+    ].join('\n');
+    const tracked = (source = lab, extra: Record<string, string> = { 'labs/probe/helper.ts': helper }) => {
+      const tree = overlay(mapTree({ 'labs/probe/probe.ts': source, ...extra }, 'test'), directoryTree(ROOT));
+      const built = buildModules(ROOT, tree, ['labs/probe/probe.ts'], 'test/fixtures/probe.ops.ts');
+      expect(built.problems).toEqual([]);
+      return new StudentProcess(built.modules, { sandbox: 'permission', memoryMb: 96 });
+    };
+    const one = (v: number) => ({ op: 'run', stage: 'forward' as const, inputs: { x: { shape: [1], data: Float64Array.of(v) } }, params: {} });
+    const SPIN = 'labs/probe/helper.ts:spin';
+
+    test('untracked, a stop says nothing of where (V8 gives no stack), and the lab keeps its own functions', async () => {
+      const p = tracked();
+      expect(await p.call(one(5), 3000)).toMatchObject({ ok: true, value: { y: { data: Float64Array.of(6) } } });
+      const r = await p.call(one(1), 300);
+      expect(r).toMatchObject({ ok: false, failure: { status: 'timed_out' } });
+      expect(!r.ok && r.failure.stoppedIn).toBeUndefined();
+      await p.close();
+    });
+
+    test('tracked, a stopped call names the exported functions it was in, innermost last; classes keep working', async () => {
+      const p = tracked();
+      const cut = { track: true as const, marked: [], ms: 50 };
+      expect(await p.call(one(5), 3000, cut)).toMatchObject({ ok: true, value: { y: { data: Float64Array.of(6) } } });
+      const r = await p.call(one(1), 300, cut);
+      expect(r).toMatchObject({ ok: false, failure: { status: 'timed_out', stoppedIn: ['labs/probe/probe.ts:run', SPIN] } });
+      expect(!r.ok && r.failure.cutBy).toBeUndefined();
+      // Each had run for most of the 300 ms budget (the loop is in the innermost).
+      const [outer, inner] = (!r.ok && r.failure.stoppedMs) || [];
+      expect(inner).toBeGreaterThan(200);
+      expect(outer).toBeGreaterThanOrEqual(inner);
+      // The stack is the stopped call's only: the next call starts afresh.
+      expect(await p.call(one(7), 3000, cut)).toMatchObject({ ok: true, value: { y: { data: Float64Array.of(8) } } });
+      expect(p.starts).toBe(process.platform === 'win32' ? 2 : 1);
+      await p.close();
+    });
+
+    test('a call that enters a marked function gets the cut budget, from its start; one that returns in time is untouched', async () => {
+      const p = tracked();
+      const cut = { track: true as const, marked: [SPIN], ms: 100 };
+      expect(await p.call(one(5), 3000, cut)).toMatchObject({ ok: true, value: { y: { data: Float64Array.of(6) } } });
+      const started = Date.now();
+      const r = await p.call(one(1), 20000, cut);
+      expect(r).toMatchObject({ ok: false, failure: { status: 'timed_out', cutBy: SPIN } });
+      // 100 ms of computing time, where the budget was 20 s (stretched at most 8 times on a busy machine).
+      expect(Date.now() - started).toBeLessThan(8 * 100 + 2000);
+      await p.call(one(5), 3000, cut);
+      await p.close();
+    });
+
+    test('a loop that keeps calling a helper: the helper it was stopped in had run for a moment, the loop for the budget', async () => {
+      const p = tracked("import { spin } from './helper';\nexport function run(x: any) { let s = 0; for (;;) { s += spin(2); for (let i = 0; i < 1000; i++) s += i; } }");
+      const r = await p.call(one(5), 300, { track: true, marked: [], ms: 50 });
+      expect(r).toMatchObject({ ok: false, failure: { status: 'timed_out' } });
+      const names = (!r.ok && r.failure.stoppedIn) || [];
+      const times = (!r.ok && r.failure.stoppedMs) || [];
+      expect(names[0]).toBe('labs/probe/probe.ts:run');
+      expect(times[0]).toBeGreaterThan(200);
+      if (names.length > 1) expect(times[1]).toBeLessThan(50);
+      await p.close();
+    });
+
+    test("what the lab's code says of where it was is bounded: only names of lab files' functions are taken", async () => {
+      // Lab code that rewrites the failed reply of a stopped call (it may send anything).
+      const liar = [
+        "import { spin } from './helper';",
+        'const send = process.send!.bind(process);',
+        "const lie = { stoppedIn: ['x'.repeat(100000), '../../etc/passwd:x', { a: 1 }, 'labs/probe/helper.ts:spin', 'labs/probe/helper.ts:spin'], stoppedMs: [1, 2, 3, 250, NaN] };",
+        "(process as any).send = (m: any, ...rest: any[]) => send(m && m.type === 'failed' ? { ...m, ...lie } : m, ...rest);",
+        'export function run(x: any) { return { shape: [1], data: [spin(x.data[0])] }; }',
+      ].join('\n');
+      const p = tracked(liar);
+      const r = await p.call(one(1), 300, { track: true, marked: [], ms: 50 });
+      expect(r).toMatchObject({ ok: false, failure: { status: 'timed_out', stoppedIn: [SPIN], stoppedMs: [250] } });
+      await p.close();
+    });
+  });
+
   test('a memory bomb is stopped as out_of_memory', async () => {
     const p = probe(`export function run(x: any) { const hoard: number[][] = []; for (;;) hoard.push(new Array(1e6).fill(x.data[0])); }`, 'permission', 64);
     expect(await call(p, 20000)).toMatchObject({ ok: false, failure: { status: 'out_of_memory' } });

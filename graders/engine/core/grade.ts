@@ -12,7 +12,7 @@ import { itemMessage } from '../../emit/case-text';
 import { Budget, callBudget, loadBudget, SlowFunctions, SubmissionBudgets } from '../host/budgets';
 import { GradcheckResult, gradcheck } from './gradcheck';
 import { rootCauses } from './rootcause';
-import { CallFailure, StudentProcess, formatSeconds } from '../host/student-process';
+import { CallFailure, StudentProcess, describeTracked, formatSeconds } from '../host/student-process';
 import { Lab, loadLab, selectLabs } from './labs';
 import { buildModules, directoryTree, overlay, SourceTree, submissionFiles } from '../host/modules';
 import { BoundsMiss, CaseResult, GradientFinding, ItemResult, LabResult, Results, Status, resultsOf, roundScore, sumScores, toJsonNumber } from './results';
@@ -49,6 +49,17 @@ const WRONG_ANSWER = new Set<Status>(['wrong_value', 'wrong_shape', 'wrong_type'
 interface CaseVerdict extends CaseResult {
   /** What the student returned, for diagnoses. */
   value?: Values;
+}
+
+/** A stopped call's function had run for at least this share of the call's budget: it is where the call looped. */
+const STOPPED_SHARE = 0.5;
+
+/** A case's verdict, and what its running out of time showed (see SlowFunctions.cut). */
+interface CaseRun extends CaseVerdict {
+  /** Its budget was cut short: it entered a function already stopped in. */
+  cut?: boolean;
+  /** It was stopped in this exported function (innermost). */
+  stoppedIn?: string;
 }
 
 function failureVerdict(label: string, f: CallFailure): CaseVerdict {
@@ -114,14 +125,23 @@ async function gradientFinding(proc: StudentProcess, item: Item, e: ExpectedCase
   return { forward, own_forward: await againstOwnForward(proc, item, e, grads, deadline - Date.now()) };
 }
 
-async function gradeCase(proc: StudentProcess, item: Item, op: OpDef, e: ExpectedCase, deadline: number, budget: Budget): Promise<CaseVerdict> {
+async function gradeCase(proc: StudentProcess, item: Item, op: OpDef, e: ExpectedCase, deadline: number, budget: Budget, slow: SlowFunctions): Promise<CaseRun> {
   const remaining = deadline - Date.now();
   if (remaining <= 0) return { label: e.label, status: 'timed_out', message: `not run: the item's ${formatSeconds(item.timeout * 1000)} ran out` };
   const ms = Math.min(remaining, budget.ms);
-  const r = await proc.call({ op: item.op, stage: stageOf(item), inputs: e.inputs, params: e.params, upstream: e.upstream }, ms);
+  const cut = slow.cut(e.ms, budget);
+  const r = await proc.call({ op: item.op, stage: stageOf(item), inputs: e.inputs, params: e.params, upstream: e.upstream }, ms, cut);
   if (!r.ok && r.failure.status === 'timed_out' && r.failure !== proc.loadProblem && r.failure !== proc.busyProblem) {
     // The budget, not the time that happened to be left: the same submission gets the same words.
-    return { label: e.label, status: 'timed_out', message: `did not finish within ${formatSeconds(budget.ms)} (${budget.why}; an infinite loop?)` };
+    if (r.failure.cutBy && cut) {
+      return { label: e.label, status: 'timed_out', message: `did not finish within ${formatSeconds(cut.ms)} (${slow.cutWhy(r.failure.cutBy)}; an infinite loop?)`, cut: true };
+    }
+    const { stoppedIn = [], stoppedMs = [] } = r.failure;
+    const where = stoppedIn.length ? `; it was stopped in ${stoppedIn.slice().reverse().map(describeTracked).join(', called from ')}` : '';
+    // The function that ran for most of the budget, innermost first: the loop (a helper that a slow
+    // computation was in at that moment had run for a moment only, and is not marked).
+    const looping = stoppedIn.filter((_fn, i) => stoppedMs[i] >= STOPPED_SHARE * ms).at(-1);
+    return { label: e.label, status: 'timed_out', message: `did not finish within ${formatSeconds(budget.ms)} (${budget.why}; an infinite loop?)${where}`, stoppedIn: looping };
   }
   if (item.check === 'throws') {
     if (!r.ok) return r.failure.status === 'threw' ? { label: e.label, status: 'passed', message: '' } : failureVerdict(e.label, r.failure);
@@ -196,12 +216,13 @@ export async function gradeItem(proc: StudentProcess, item: Item, exp: ExpectedI
       continue;
     }
     const budget = slow.budget(exercises, e.ms, callBudget(e.ms, item.timeout * 1000));
-    const v = await gradeCase(proc, item, op, e, deadline, budget);
+    const { cut, stoppedIn, ...v } = await gradeCase(proc, item, op, e, deadline, budget, slow);
     verdicts.push(v);
     // Out of time or memory: running the same functions again would cost as much and teach nothing.
     if (v.status === 'timed_out' || v.status === 'out_of_memory') {
       ranOut = { label: e.label, status: v.status };
-      if (!budget.short) slow.record(exercises, item.id, v.status === 'timed_out' ? 'time' : 'memory');
+      if (stoppedIn) slow.recordStop(stoppedIn, item.id);
+      if (!budget.short && !cut) slow.record(exercises, item.id, v.status === 'timed_out' ? 'time' : 'memory');
     }
   }
   const passed = verdicts.filter((v) => v.status === 'passed').length;

@@ -6,10 +6,14 @@
  * again get a short budget, and say why. Code that has run out of time or memory in two
  * functions that share nothing the rubric knows of (a loop or an endless allocation in a helper
  * they all call, or two loops) costs less from then on: for the submission's functions not yet
- * seen to run out, the floor of the budget drops (the multiple of the reference stays). The
- * rubric's item `timeout` stays the most any item may take.
+ * seen to run out, the floor of the budget drops (the multiple of the reference stays). Once a
+ * submission's code has run out at all, its exported functions are tracked (child.cjs): a call
+ * stopped at its budget then says which one it was in (V8 gives no stack), and a later call that
+ * enters a function already stopped in gets a short budget from then on (SlowFunctions.cut): a
+ * helper in labs/common that loops costs short budgets, not a reduced one per function that calls
+ * it. The rubric's item `timeout` stays the most any item may take.
  */
-import { formatSeconds } from './student-process';
+import { CallCut, describeTracked, formatSeconds } from './student-process';
 
 export const BUDGET = {
   /** A call: this many times the reference's time on the case ... */
@@ -79,6 +83,11 @@ export interface SubmissionBudgets {
   neverLoaded?: string;
   /** The items (id, lab, and whether time or memory) whose calls ran past a full budget or out of memory, in the order they did. */
   ranOut?: string[];
+  /**
+   * Exported functions a call was stopped in (innermost, as "labs/common/tensor.ts:tensor"),
+   * and where: a later call that enters one gets a short budget (CallCut), in every lab.
+   */
+  stoppedIn?: Record<string, string>;
 }
 
 /**
@@ -105,6 +114,9 @@ export function suspectBudget(normal: Budget, referenceMs: number | undefined, s
  */
 export class SlowFunctions {
   private readonly ranOut = new Map<string, string>();
+  /** Without a submission to share them with: this lab's (see SubmissionBudgets.stoppedIn). */
+  private readonly stopped: Record<string, string> = {};
+  private ranOutHere = 0;
 
   /**
    * `submission`: what the submission's labs share (its items that ran past a full budget or
@@ -119,7 +131,33 @@ export class SlowFunctions {
   record(functions: readonly string[], itemId: string, what: 'time' | 'memory' = 'time'): void {
     const where = what === 'time' ? `ran past its time in ${itemId}` : `ran out of memory in ${itemId}`;
     for (const f of functions) if (!this.ranOut.has(f)) this.ranOut.set(f, where);
+    this.ranOutHere++;
     if (this.submission) (this.submission.ranOut ??= []).push(`${itemId} (${this.lab ? `lab ${this.lab}: ` : ''}out of ${what})`);
+  }
+
+  /** A call of `itemId` was stopped at its deadline while `fn` (an exported function, tracked) ran. */
+  recordStop(fn: string, itemId: string): void {
+    const stopped = this.submission ? (this.submission.stoppedIn ??= {}) : this.stopped;
+    stopped[fn] ??= `ran past its time in ${itemId}${this.lab ? ` (lab ${this.lab})` : ''}`;
+  }
+
+  /**
+   * What a call sends along once the submission's code has run out of time or memory (its
+   * exported functions are then tracked, so the next stop says where): the functions already
+   * stopped in, and the short budget a call that enters one of them gets instead of `budget`.
+   * Undefined before anything ran out: correct code is never tracked.
+   */
+  cut(referenceMs: number | undefined, budget: Budget): CallCut | undefined {
+    if (this.ranOutHere === 0 && !this.submission?.ranOut?.length) return undefined;
+    const stopped = this.submission ? (this.submission.stoppedIn ?? {}) : this.stopped;
+    const ms = Math.min(budget.ms, Math.max(BUDGET.shortFloorMs, Math.min(BUDGET.shortCapMs, BUDGET.shortFactor * (referenceMs ?? 0))));
+    return { track: true, marked: Object.keys(stopped).sort(), ms };
+  }
+
+  /** Why a call was cut short: it entered `fn`, already stopped in. */
+  cutWhy(fn: string): string {
+    const stopped = this.submission ? (this.submission.stoppedIn ?? {}) : this.stopped;
+    return `a short budget, because it entered ${describeTracked(fn)}, which already ${stopped[fn] ?? 'ran past its time'}`;
   }
 
   /**

@@ -42,19 +42,134 @@ const RUN_CALL = new vm.Script('__gradecheckRunCall()', { filename: 'gradecheck-
 
 /**
  * f(), stopped by a SIGINT while it runs: its result, or { error } (the interruption, or
- * whatever else ended it outside the call's own handling).
+ * whatever else ended it outside the call's own handling), with `stoppedIn` when the lab's
+ * exported functions are tracked (below) and one of them was running.
  */
 function interruptible(f) {
   running = f;
   exitCalled = undefined;
+  active.length = 0;
+  entered = undefined;
   try {
     const r = RUN_CALL.runInThisContext({ breakOnSigint: true });
     return exitCalled ? { error: exitCalled } : r;
   } catch (e) {
-    return { error: exitCalled || describeError(e) };
+    // The wrappers' `finally` does not run when V8 ends the call: `active` is as it was then.
+    return { error: exitCalled || describeError(e), ...(active.length && !exitCalled ? stoppedAt() : {}) };
   } finally {
     running = undefined;
   }
+}
+
+/*
+ * Where a call was stopped. V8 ends an interrupted call without a stack, so where a call looped
+ * would be unknown. Once a submission's code has run out of time (the grader then sends `track`
+ * with its calls), every plain function a lab file exports is replaced, in its module's exports
+ * (and in the lab's), by a wrapper that keeps the stack of exported functions running (`active`,
+ * as "labs/common/tensor.ts:tensor", with when each was entered). Lab code calls an imported
+ * function through its module's exports (`(0, tensor_1.tensor)(...)`), so the calls between
+ * files are seen; calls within a file are not, and the innermost exported function is named.
+ * The failed reply of a stopped call carries the innermost few (`stoppedIn`) and how long each
+ * had run (`stoppedMs`): the grader marks one only if it ran for most of the budget (a loop,
+ * not a hot helper that a slow computation happened to be in). Later calls carry the functions already stopped
+ * in (`marked`): the first time a call enters one of them it says so (`entered`), at once (the
+ * message is written before the code goes on), and the grader cuts its budget short.
+ * Not done before a submission has run out of time: correct code keeps its own functions (a
+ * wrapper is another function object) and pays nothing.
+ */
+const MAX_STOPPED_IN = 6;
+const active = [];
+/** When each function in `active` was entered (performance.now()). */
+const since = [];
+const now = performance.now.bind(performance);
+
+/** The innermost functions running when a call was stopped, and how long each had run (ms). */
+function stoppedAt() {
+  const t = now();
+  const from = Math.max(0, active.length - MAX_STOPPED_IN);
+  return { stoppedIn: active.slice(from), stoppedMs: since.slice(from, active.length).map((s) => t - s) };
+}
+/** The functions entered in the running call that the grader marked (sent once a call). */
+let entered;
+let callId;
+let tracking = false;
+/** Exported function -> its wrapper's state ({ key, marked }), and key -> state. */
+const wrapped = new WeakMap();
+const wrappers = new Map();
+const LAB_FILE = /^\/gradecheck\/(labs\/.+\.[cm]?[jt]sx?)$/;
+
+function enter(key) {
+  entered = key;
+  try {
+    process.send({ type: 'entered', id: callId, fn: key });
+  } catch {
+    /* the grader is gone */
+  }
+}
+
+/** A wrapper for a plain function (not a class, nothing hung on it), or undefined. */
+function wrapperFor(f, key) {
+  const known = wrapped.get(f);
+  if (known) return known.wrapper;
+  const source = Function.prototype.toString.call(f);
+  if (/^class\b/.test(source)) return undefined;
+  const own = Object.getOwnPropertyNames(f).filter((n) => n !== 'length' && n !== 'name' && n !== 'prototype' && n !== 'arguments' && n !== 'caller');
+  if (own.length > 0) return undefined;
+  if (f.prototype !== undefined && (typeof f.prototype !== 'object' || f.prototype === null || Object.getOwnPropertyNames(f.prototype).some((n) => n !== 'constructor'))) return undefined;
+  const state = { key, marked: false, wrapper: undefined };
+  const wrapper = function (...args) {
+    if (state.marked && entered === undefined) enter(key);
+    const depth = active.length;
+    active.push(key);
+    since[depth] = now();
+    try {
+      return new.target === undefined ? Reflect.apply(f, this, args) : Reflect.construct(f, args, new.target === wrapper ? f : new.target);
+    } finally {
+      active.length = depth;
+    }
+  };
+  Object.defineProperty(wrapper, 'name', { value: f.name });
+  Object.defineProperty(wrapper, 'length', { value: f.length });
+  state.wrapper = wrapper;
+  wrapped.set(f, state);
+  wrapped.set(wrapper, state);
+  if (!wrappers.has(key)) wrappers.set(key, state);
+  return wrapper;
+}
+
+/** Wraps the exported functions of a loaded lab file (data properties only: a re-export's getter reads the wrapped one). */
+function trackModule(filename, exports) {
+  const m = LAB_FILE.exec(filename);
+  if (!m || exports === null || (typeof exports !== 'object' && typeof exports !== 'function')) return;
+  for (const name of Object.keys(exports)) {
+    const d = Object.getOwnPropertyDescriptor(exports, name);
+    if (!d || !('value' in d) || typeof d.value !== 'function' || !d.writable || wrapped.get(d.value)?.wrapper === d.value) continue;
+    const w = wrapperFor(d.value, `${m[1]}:${name}`);
+    if (!w) continue;
+    try {
+      exports[name] = w;
+    } catch {
+      /* frozen: not tracked */
+    }
+  }
+}
+
+function startTracking() {
+  if (tracking) return;
+  tracking = true;
+  for (const [filename, m] of cache) if (filename !== opsFile) trackModule(filename, m.exports);
+  for (const name of Object.keys(lab)) {
+    const state = typeof lab[name] === 'function' ? wrapped.get(lab[name]) : undefined;
+    if (state) lab[name] = state.wrapper;
+  }
+}
+
+/** Starts tracking if the grader asks, and marks the functions it names (see above). */
+function takeTracking(msg) {
+  if (msg.track !== true) return;
+  startTracking();
+  const marked = new Set(Array.isArray(msg.marked) ? msg.marked : []);
+  for (const [key, state] of wrappers) state.marked = marked.has(key);
 }
 
 /*
@@ -151,6 +266,7 @@ function load(filename) {
     m._compile(files[filename], filename);
   }
   m.loaded = true;
+  if (tracking && filename !== opsFile) trackModule(filename, m.exports);
   return m.exports;
 }
 
@@ -219,6 +335,7 @@ function sameData(a, b) {
 
 let ops = {};
 let lab = {};
+let opsFile;
 
 function invoke(msg, inputs, params, upstream) {
   const op = ops[msg.op];
@@ -265,6 +382,7 @@ process.on('message', (msg) => {
     }
     files = msg.files;
     resolutions = msg.resolutions;
+    opsFile = msg.ops;
     try {
       ops = load(msg.ops).ops;
     } catch (e) {
@@ -280,11 +398,15 @@ process.on('message', (msg) => {
   } else if (msg.type === 'call') {
     // Taken: a call that never gets this far was kept out by the lab's own background work.
     process.send({ type: 'started', id: msg.id });
+    callId = msg.id;
+    takeTracking(msg);
     const r = interruptible(() => invoke(msg, msg.inputs, msg.params, msg.upstream));
-    if (r.error) process.send({ type: 'failed', id: msg.id, error: r.error });
+    if (r.error) process.send({ type: 'failed', id: msg.id, error: r.error, ...(r.stoppedIn ? { stoppedIn: r.stoppedIn, stoppedMs: r.stoppedMs } : {}) });
     else process.send({ type: 'result', id: msg.id, value: r.value, mutated: r.mutated, ms: r.ms });
   } else if (msg.type === 'calls') {
     process.send({ type: 'started', id: msg.id });
+    callId = msg.id;
+    takeTracking(msg);
     // One interruptible run for the whole batch: starting one costs ≈ 0.13 ms (a watchdog thread).
     const r = interruptible(() => {
       const values = [];
@@ -295,7 +417,7 @@ process.on('message', (msg) => {
       }
       return { values };
     });
-    if (r.error) process.send({ type: 'failed', id: msg.id, error: r.error });
+    if (r.error) process.send({ type: 'failed', id: msg.id, error: r.error, ...(r.stoppedIn ? { stoppedIn: r.stoppedIn, stoppedMs: r.stoppedMs } : {}) });
     else process.send({ type: 'results', id: msg.id, values: r.values });
   }
 });

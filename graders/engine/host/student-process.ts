@@ -20,6 +20,16 @@ export type FailureStatus = 'threw' | 'not_implemented' | 'missing_export' | 'ti
 export interface CallFailure {
   status: FailureStatus;
   message: string;
+  /**
+   * A call stopped at its deadline while the lab's exported functions were tracked (see
+   * child.cjs): the innermost of them running then, last (as "labs/common/tensor.ts:tensor"). The
+   * student process's word, bounded: for the message and this submission's own budgets only.
+   */
+  stoppedIn?: string[];
+  /** How long each of stoppedIn had run when the call was stopped, in ms (its clock; the student process's word too). */
+  stoppedMs?: number[];
+  /** The call entered this marked function, so its budget was cut to the short one (CallCut). */
+  cutBy?: string;
 }
 
 /** `ms`: how long the call ran in the student process, by its own clock (trust it only for trusted code). */
@@ -32,6 +42,29 @@ export interface CallRequest {
   inputs: Values;
   params: Params;
   upstream?: Values;
+}
+
+/**
+ * Where a submission's code has run out of time: its exported functions are tracked (`track`),
+ * and a call that enters one of the `marked` ones (functions already stopped in) gets `ms`
+ * instead of its budget, counted from its start (see child.cjs).
+ */
+export interface CallCut {
+  track: true;
+  marked: string[];
+  ms: number;
+}
+
+/** A tracked function's name as the student process gives it ("labs/common/tensor.ts:tensor"): bounded, or undefined. */
+const TRACKED_NAME = /^labs\/[\w./-]{1,200}\.[cm]?[jt]sx?:[\w$]{1,100}$/;
+function trackedName(v: unknown): string | undefined {
+  return typeof v === 'string' && TRACKED_NAME.test(v) ? v : undefined;
+}
+
+/** "tensor (labs/common/tensor.ts)" for "labs/common/tensor.ts:tensor". */
+export function describeTracked(name: string): string {
+  const at = name.lastIndexOf(':');
+  return `${name.slice(at + 1)} (${name.slice(0, at)})`;
 }
 
 export interface HostOptions {
@@ -220,6 +253,9 @@ interface Reply {
   ms?: number;
   exports?: string[];
   error?: ChildError;
+  stoppedIn?: unknown;
+  stoppedMs?: unknown;
+  fn?: unknown;
 }
 
 /** Every live student process, killed when the grader exits however it exits. */
@@ -255,6 +291,8 @@ interface Pending {
   resolve: (msg: Reply) => void;
   /** A call: whether the process has taken it (child.cjs says `started` before running it). */
   started?: boolean;
+  /** A call entered a marked function (child.cjs says `entered`). */
+  entered?: (fn: string) => void;
 }
 
 /** The replies that answer each request (see child.cjs); `ready` is sent before any lab code runs. */
@@ -313,8 +351,8 @@ export class StudentProcess {
     return (this.stdout.toString() + this.stderr.toString()).trim();
   }
 
-  async call(req: CallRequest, timeoutMs: number): Promise<CallResult> {
-    const reply = await this.exchange({ type: 'call', ...req }, timeoutMs);
+  async call(req: CallRequest, timeoutMs: number, cut?: CallCut): Promise<CallResult> {
+    const reply = await this.exchange({ type: 'call', ...req, ...trackingOf(cut) }, timeoutMs, cut);
     if ('failure' in reply) return { ok: false, failure: reply.failure };
     if (reply.type === 'failed') return { ok: false, failure: describeThrow(reply.error) };
     const mutated = Array.isArray(reply.mutated) ? reply.mutated.filter((k): k is string => typeof k === 'string' && k in req.inputs) : [];
@@ -322,8 +360,8 @@ export class StudentProcess {
   }
 
   /** Runs one stage on many input sets in one round trip (finite differences). */
-  async callMany(op: string, stage: 'forward' | 'backward', batch: Array<Omit<CallRequest, 'op' | 'stage'>>, timeoutMs: number): Promise<BatchResult> {
-    const reply = await this.exchange({ type: 'calls', op, stage, batch }, timeoutMs);
+  async callMany(op: string, stage: 'forward' | 'backward', batch: Array<Omit<CallRequest, 'op' | 'stage'>>, timeoutMs: number, cut?: CallCut): Promise<BatchResult> {
+    const reply = await this.exchange({ type: 'calls', op, stage, batch, ...trackingOf(cut) }, timeoutMs, cut);
     if ('failure' in reply) return { ok: false, failure: reply.failure };
     if (reply.type === 'failed') return { ok: false, failure: describeThrow(reply.error) };
     if (!Array.isArray(reply.values) || reply.values.length !== batch.length) {
@@ -386,20 +424,20 @@ export class StudentProcess {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
 
-  private async exchange(msg: Record<string, unknown>, timeoutMs: number): Promise<Reply | { failure: CallFailure }> {
+  private async exchange(msg: Record<string, unknown>, timeoutMs: number, cut?: CallCut): Promise<Reply | { failure: CallFailure }> {
     if (this.loadFailure) return { failure: this.loadFailure };
     if (this.busyFailure) return { failure: this.busyFailure };
     const startFailure = await this.ensureStarted(timeoutMs);
     if (startFailure) return { failure: startFailure };
     // Starting a fresh process (after a crash) is the grader's time, not the call's.
-    return this.await({ ...msg, id: requestId() }, timeoutMs, timeoutMs);
+    return this.await({ ...msg, id: requestId() }, timeoutMs, timeoutMs, cut);
   }
 
   /**
    * Sends `msg` (if any; else waits for `ready`) and waits for its reply, the deadline, or the
    * process's end. Only a reply of a type that answers `msg`, carrying its id, counts.
    */
-  private await(msg: Record<string, unknown> | undefined, ms: number, budgetMs: number): Promise<Reply | { failure: CallFailure }> {
+  private await(msg: Record<string, unknown> | undefined, ms: number, budgetMs: number, cut?: CallCut): Promise<Reply | { failure: CallFailure }> {
     const child = this.child!;
     return new Promise((resolve) => {
       let done = false;
@@ -410,7 +448,10 @@ export class StudentProcess {
       const finish = (r: Reply | { failure: CallFailure }) => {
         if (done) return;
         done = true;
-        if (interrupted) r = { failure: interrupted };
+        if (interrupted) {
+          // Where it was stopped, if the process answered the interruption and said so.
+          r = { failure: { ...interrupted, ...stopInfo(r) } };
+        }
         hold(child, false);
         clearTimeout(timer);
         clearTimeout(grace);
@@ -469,7 +510,7 @@ export class StudentProcess {
           finish({ failure: this.busyFailure });
           return;
         }
-        const failure: CallFailure = { status: 'timed_out', message: `did not finish within ${formatSeconds(budgetMs)} (an infinite loop?); the process was stopped` };
+        const failure: CallFailure = { status: 'timed_out', message: `did not finish within ${formatSeconds(budgetMs)} (an infinite loop?); the process was stopped`, ...(cutBy ? { cutBy } : {}) };
         if (msg && (msg.type === 'call' || msg.type === 'calls') && this.interrupt(child)) {
           // The call is stopped where it runs and the process kept (child.cjs); if it does not
           // answer within the grace period, the process is killed after all.
@@ -485,6 +526,16 @@ export class StudentProcess {
         finish({ failure });
       };
       let timer = setTimeout(deadline, ms);
+      // The call entered a function already stopped in: its budget becomes the cut one, from its start.
+      let cutBy: string | undefined;
+      const entered = (fn: string) => {
+        if (done || cutBy || !cut || cut.ms >= ms || !cut.marked.includes(fn)) return;
+        cutBy = fn;
+        ms = cut.ms;
+        budgetMs = cut.ms;
+        clearTimeout(timer);
+        timer = setTimeout(deadline, Math.max(0, startedAt + ms - Date.now()));
+      };
       const limitMb = this.options.memoryMb + 256;
       const watch = setInterval(() => {
         const s = sample();
@@ -502,7 +553,7 @@ export class StudentProcess {
       };
       child.once('exit', onExit);
       hold(child, true);
-      this.pending = { id: msg?.id as number | undefined, accepts: ANSWERS[(msg?.type as string) ?? 'ready'], resolve: finish };
+      this.pending = { id: msg?.id as number | undefined, accepts: ANSWERS[(msg?.type as string) ?? 'ready'], resolve: finish, entered };
       if (msg) child.send(msg, (err) => err && finish({ failure: { status: 'crashed', message: `the student process stopped accepting calls (${err.message})` } }));
     });
   }
@@ -545,6 +596,10 @@ export class StudentProcess {
     child.on('message', (m: unknown) => {
       const p = this.pending;
       if (p && isReply(m) && m.type === 'started' && m.id === p.id) p.started = true;
+      else if (p && isReply(m) && m.type === 'entered' && m.id === p.id && p.started) {
+        const fn = trackedName(m.fn);
+        if (fn) p.entered?.(fn);
+      }
       else if (p && isReply(m) && p.accepts.has(m.type) && m.id === p.id) p.resolve(m);
     });
     child.on('error', () => {
@@ -569,6 +624,20 @@ export class StudentProcess {
     }
     return undefined;
   }
+}
+
+/** Where a stopped call says it was (see child.cjs): well-formed names and times only, at most 8. */
+function stopInfo(r: Reply | { failure: CallFailure }): Pick<CallFailure, 'stoppedIn' | 'stoppedMs'> {
+  if (!('type' in r) || r.type !== 'failed' || !Array.isArray(r.stoppedIn) || !Array.isArray(r.stoppedMs) || r.stoppedIn.length !== r.stoppedMs.length) return {};
+  const names = r.stoppedIn.slice(-8);
+  const times = r.stoppedMs.slice(-8);
+  const frames = names.map((n, i) => ({ fn: trackedName(n), ms: times[i] })).filter((f): f is { fn: string; ms: number } => f.fn !== undefined && typeof f.ms === 'number' && Number.isFinite(f.ms) && f.ms >= 0);
+  return frames.length ? { stoppedIn: frames.map((f) => f.fn), stoppedMs: frames.map((f) => f.ms) } : {};
+}
+
+/** The tracking fields of a call message (see CallCut). */
+function trackingOf(cut: CallCut | undefined): Record<string, unknown> {
+  return cut ? { track: true, marked: cut.marked } : {};
 }
 
 function lastLines(text: string, n: number): string {
