@@ -53,6 +53,27 @@ describe('the student process', () => {
     await p.close();
   });
 
+  // A SIGINT sent as a call ends (its budget ran out just as it returned) reaches the process
+  // when the next call runs: V8 stops that one instead. Seen on correct calls after 7 of 300
+  // such races before the grader took it for what it is and ran the call again.
+  (process.platform === 'win32' ? test.skip : test)('a SIGINT meant for a call that just ended does not fail the next call', async () => {
+    const p = probe(`export function run(x: any) { const until = performance.now() + x.data[0]; while (performance.now() < until) {} return x; }`);
+    const next: string[] = [];
+    let timedOut = 0;
+    for (let i = 0; i < 150; i++) {
+      // Spins about as long as its budget (30 ms): some end just before the deadline, some after.
+      const r = await p.call({ op: 'run', stage: 'forward', inputs: { x: { shape: [1], data: Float64Array.of(25 + (i % 20) * 0.5) } }, params: {} }, 30);
+      if (!r.ok) timedOut++;
+      const q = await p.call({ op: 'run', stage: 'forward', inputs: { x: { shape: [1], data: Float64Array.of(1) } }, params: {} }, 3000);
+      if (!q.ok) next.push(`${q.failure.status}: ${q.failure.message}`);
+    }
+    expect(next).toEqual([]);
+    // The race was there to be lost: some calls ran out of time, some did not.
+    expect(timedOut).toBeGreaterThan(10);
+    expect(timedOut).toBeLessThan(140);
+    await p.close();
+  }, 60000);
+
   test('a process that cannot take the interruption (it stopped itself) is killed after the grace period', async () => {
     const p = probe(`export function run(x: any) { if (x.data[0] === 1) process.kill(process.pid, 'SIGSTOP'); return x; }`);
     expect(await call(p, 500)).toMatchObject({ ok: false, failure: { status: 'timed_out', message: expect.stringContaining('the process was stopped') } });

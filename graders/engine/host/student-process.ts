@@ -215,6 +215,9 @@ const MAX_BUDGET_STRETCH = 8;
  */
 const INTERRUPT_GRACE_MS = 100;
 
+/** What V8 says of a call it stopped on SIGINT (vm's breakOnSigint). */
+const V8_INTERRUPTED = 'Script execution was interrupted by `SIGINT`';
+
 /** How often the grader looks at a running call's memory and whether its code is asleep. */
 const SAMPLE_MS = 100;
 
@@ -340,6 +343,8 @@ export class StudentProcess {
   private peakMb = 0;
   /** How many processes were started (for tests and reports). */
   starts = 0;
+  /** A SIGINT was sent to the current process (see exchange). */
+  private signalled = false;
 
   constructor(
     private readonly modules: ModuleSet,
@@ -408,6 +413,7 @@ export class StudentProcess {
     if (process.platform === 'win32' || !child.pid || child.exitCode !== null || child.signalCode !== null) return false;
     try {
       process.kill(labProcess(child.pid), 'SIGINT');
+      this.signalled = true;
       return true;
     } catch {
       return false;
@@ -430,7 +436,13 @@ export class StudentProcess {
     const startFailure = await this.ensureStarted(timeoutMs);
     if (startFailure) return { failure: startFailure };
     // Starting a fresh process (after a crash) is the grader's time, not the call's.
-    return this.await({ ...msg, id: requestId() }, timeoutMs, timeoutMs, cut);
+    const reply = await this.await({ ...msg, id: requestId() }, timeoutMs, timeoutMs, cut);
+    if (this.signalled && 'type' in reply && reply.type === 'failed' && reply.error?.message === V8_INTERRUPTED) {
+      // Stopped by the SIGINT meant for an earlier call, which ended just as it was sent (the
+      // signal came when this one ran): the grader's race, not the student's outcome. Once more.
+      return this.await({ ...msg, id: requestId() }, timeoutMs, timeoutMs, cut);
+    }
+    return reply;
   }
 
   /**
@@ -584,6 +596,7 @@ export class StudentProcess {
 
   private async start(timeoutMs: number): Promise<CallFailure | undefined> {
     this.starts++;
+    this.signalled = false;
     this.killedFor = undefined;
     this.peakMb = 0;
     this.stdout = new Tail();
