@@ -200,6 +200,22 @@ describe('the student process', () => {
     });
   });
 
+  // A call still taking memory at its deadline, under its heap cap: out of memory, stopped where
+  // it runs as a loop is, and its process kept (what it took is garbage once it ended).
+  test('a slow memory bomb under its cap is stopped at its budget as out_of_memory; the next call runs in the same process', async () => {
+    const p = probe(
+      `export function run(x: any) { const hoard: Float64Array[] = []; if (x.data[0] === 1) for (;;) { hoard.push(new Float64Array(1 << 17).fill(1)); const t = performance.now(); while (performance.now() - t < 2) {} } return x; }`,
+      'permission',
+      512,
+    );
+    const r = await call(p, 600);
+    expect(r).toMatchObject({ ok: false, failure: { status: 'out_of_memory', message: expect.stringMatching(/^was still taking memory .* when its time ran out; (it|the process) was stopped$/) } });
+    const next = await p.call({ op: 'run', stage: 'forward', inputs: { x: { shape: [1], data: Float64Array.of(7) } }, params: {} }, 3000);
+    expect(next).toMatchObject({ ok: true });
+    expect(!r.ok && r.failure.message.endsWith('it was stopped') ? p.starts : 'killed').toBe(process.platform === 'win32' ? 'killed' : 1);
+    await p.close();
+  });
+
   test('a memory bomb is stopped as out_of_memory', async () => {
     const p = probe(`export function run(x: any) { const hoard: number[][] = []; for (;;) hoard.push(new Array(1e6).fill(x.data[0])); }`, 'permission', 64);
     expect(await call(p, 20000)).toMatchObject({ ok: false, failure: { status: 'out_of_memory' } });

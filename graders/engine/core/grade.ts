@@ -54,6 +54,18 @@ interface CaseVerdict extends CaseResult {
 /** A stopped call's function had run for at least this share of the call's budget: it is where the call looped. */
 const STOPPED_SHARE = 0.5;
 
+/**
+ * Where a call stopped at its budget was (the student process's word, see CallFailure): the
+ * words for the message, and the function that had run for most of the budget, innermost
+ * first: the loop (a helper that a slow computation was in at that moment had run for a moment
+ * only, and is not marked).
+ */
+function stoppedWhere(f: CallFailure, budgetMs: number): { where: string; looping?: string } {
+  const { stoppedIn = [], stoppedMs = [] } = f;
+  const where = stoppedIn.length ? `; it was stopped in ${stoppedIn.slice().reverse().map(describeTracked).join(', called from ')}` : '';
+  return { where, looping: stoppedIn.filter((_fn, i) => stoppedMs[i] >= STOPPED_SHARE * budgetMs).at(-1) };
+}
+
 /** A case's verdict, and what its running out of time showed (see SlowFunctions.cut). */
 interface CaseRun extends CaseVerdict {
   /** Its budget was cut short: it entered a function already stopped in. */
@@ -136,12 +148,13 @@ async function gradeCase(proc: StudentProcess, item: Item, op: OpDef, e: Expecte
     if (r.failure.cutBy && cut) {
       return { label: e.label, status: 'timed_out', message: `did not finish within ${formatSeconds(cut.ms)} (${slow.cutWhy(r.failure.cutBy)}; an infinite loop?)`, cut: true };
     }
-    const { stoppedIn = [], stoppedMs = [] } = r.failure;
-    const where = stoppedIn.length ? `; it was stopped in ${stoppedIn.slice().reverse().map(describeTracked).join(', called from ')}` : '';
-    // The function that ran for most of the budget, innermost first: the loop (a helper that a slow
-    // computation was in at that moment had run for a moment only, and is not marked).
-    const looping = stoppedIn.filter((_fn, i) => stoppedMs[i] >= STOPPED_SHARE * ms).at(-1);
+    const { where, looping } = stoppedWhere(r.failure, ms);
     return { label: e.label, status: 'timed_out', message: `did not finish within ${formatSeconds(budget.ms)} (${budget.why}; an infinite loop?)${where}`, stoppedIn: looping };
+  }
+  if (!r.ok && r.failure.status === 'out_of_memory' && r.failure.stoppedIn) {
+    const { where, looping } = stoppedWhere(r.failure, ms);
+    const short = r.failure.cutBy && cut ? ` (${slow.cutWhy(r.failure.cutBy)})` : '';
+    return { ...failureVerdict(e.label, r.failure), message: `${r.failure.message}${short}${where}`, stoppedIn: looping, ...(short ? { cut: true } : {}) };
   }
   if (item.check === 'throws') {
     if (!r.ok) return r.failure.status === 'threw' ? { label: e.label, status: 'passed', message: '' } : failureVerdict(e.label, r.failure);
@@ -221,7 +234,7 @@ export async function gradeItem(proc: StudentProcess, item: Item, exp: ExpectedI
     // Out of time or memory: running the same functions again would cost as much and teach nothing.
     if (v.status === 'timed_out' || v.status === 'out_of_memory') {
       ranOut = { label: e.label, status: v.status };
-      if (stoppedIn) slow.recordStop(stoppedIn, item.id);
+      if (stoppedIn) slow.recordStop(stoppedIn, item.id, v.status === 'timed_out' ? 'time' : 'memory');
       if (!budget.short && !cut) slow.record(exercises, item.id, v.status === 'timed_out' ? 'time' : 'memory');
     }
   }

@@ -135,10 +135,10 @@ export class SlowFunctions {
     if (this.submission) (this.submission.ranOut ??= []).push(`${itemId} (${this.lab ? `lab ${this.lab}: ` : ''}out of ${what})`);
   }
 
-  /** A call of `itemId` was stopped at its deadline while `fn` (an exported function, tracked) ran. */
-  recordStop(fn: string, itemId: string): void {
+  /** A call of `itemId` was stopped at its deadline (out of time, or still taking memory) while `fn` (an exported function, tracked) ran. */
+  recordStop(fn: string, itemId: string, what: 'time' | 'memory' = 'time'): void {
     const stopped = this.submission ? (this.submission.stoppedIn ??= {}) : this.stopped;
-    stopped[fn] ??= `ran past its time in ${itemId}${this.lab ? ` (lab ${this.lab})` : ''}`;
+    stopped[fn] ??= `${what === 'time' ? 'ran past its time' : 'kept taking memory'} in ${itemId}${this.lab ? ` (lab ${this.lab})` : ''}`;
   }
 
   /**
