@@ -137,8 +137,7 @@ export class SlowFunctions {
 
   /** A call of `itemId` was stopped at its deadline (out of time, or still taking memory) while `fn` (an exported function, tracked) ran. */
   recordStop(fn: string, itemId: string, what: 'time' | 'memory' = 'time'): void {
-    const stopped = this.submission ? (this.submission.stoppedIn ??= {}) : this.stopped;
-    stopped[fn] ??= `${what === 'time' ? 'ran past its time' : 'kept taking memory'} in ${itemId}${this.lab ? ` (lab ${this.lab})` : ''}`;
+    this.stoppedFunctions()[fn] ??= `${what === 'time' ? 'ran past its time' : 'kept taking memory'} in ${itemId}${this.lab ? ` (lab ${this.lab})` : ''}`;
   }
 
   /**
@@ -149,15 +148,18 @@ export class SlowFunctions {
    */
   cut(referenceMs: number | undefined, budget: Budget): CallCut | undefined {
     if (this.ranOutHere === 0 && !this.submission?.ranOut?.length) return undefined;
-    const stopped = this.submission ? (this.submission.stoppedIn ?? {}) : this.stopped;
     const ms = Math.min(budget.ms, Math.max(BUDGET.shortFloorMs, Math.min(BUDGET.shortCapMs, BUDGET.shortFactor * (referenceMs ?? 0))));
-    return { track: true, marked: Object.keys(stopped).sort(), ms };
+    return { track: true, marked: Object.keys(this.stoppedFunctions()).sort(), ms };
   }
 
   /** Why a call was cut short: it entered `fn`, already stopped in. */
   cutWhy(fn: string): string {
-    const stopped = this.submission ? (this.submission.stoppedIn ?? {}) : this.stopped;
-    return `a short budget, because it entered ${describeTracked(fn)}, which already ${stopped[fn] ?? 'ran past its time'}`;
+    return `a short budget, because it entered ${describeTracked(fn)}, which already ${this.stoppedFunctions()[fn] ?? 'ran past its time'}`;
+  }
+
+  /** The functions stopped in so far, the submission's (every lab's) where it is known. */
+  private stoppedFunctions(): Record<string, string> {
+    return this.submission ? (this.submission.stoppedIn ??= {}) : this.stopped;
   }
 
   /**

@@ -63,19 +63,20 @@ function interruptible(f) {
 
 /*
  * Where a call was stopped. V8 ends an interrupted call without a stack, so where a call looped
- * would be unknown. Once a submission's code has run out of time (the grader then sends `track`
- * with its calls), every plain function a lab file exports is replaced, in its module's exports
- * (and in the lab's), by a wrapper that keeps the stack of exported functions running (`active`,
- * as "labs/common/tensor.ts:tensor", with when each was entered). Lab code calls an imported
- * function through its module's exports (`(0, tensor_1.tensor)(...)`), so the calls between
- * files are seen; calls within a file are not, and the innermost exported function is named.
- * The failed reply of a stopped call carries the innermost few (`stoppedIn`) and how long each
- * had run (`stoppedMs`): the grader marks one only if it ran for most of the budget (a loop,
- * not a hot helper that a slow computation happened to be in). Later calls carry the functions already stopped
- * in (`marked`): the first time a call enters one of them it says so (`entered`), at once (the
- * message is written before the code goes on), and the grader cuts its budget short.
- * Not done before a submission has run out of time: correct code keeps its own functions (a
- * wrapper is another function object) and pays nothing.
+ * would be unknown. Once a submission's code has run out of time or memory (the grader then
+ * sends `track` with its calls), every plain function a lab file exports is replaced, in its
+ * module's exports (and in the lab's), by a wrapper that keeps the stack of exported functions
+ * running (`active`, as "labs/common/tensor.ts:tensor", with when each was entered). Lab code
+ * calls an imported function through its module's exports (`(0, tensor_1.tensor)(...)`), so the
+ * calls between files are seen; calls within a file are not, and the innermost exported
+ * function is named. The failed reply of a stopped call carries the innermost few (`stoppedIn`)
+ * and how long each had run (`stoppedMs`): the grader marks one only if it ran for most of the
+ * budget (a loop, not a hot helper that a slow computation happened to be in). Later calls carry
+ * the functions already marked (`marked`): the first time a call enters one of them it says so
+ * (`entered`), at once (the message is written before the code goes on), and the grader cuts its
+ * budget short.
+ * Not done before a submission has run out: correct code keeps its own functions (a wrapper is
+ * another function object) and pays nothing.
  */
 const MAX_STOPPED_IN = 6;
 const active = [];
