@@ -184,6 +184,19 @@ describe('the student process', () => {
       await p.close();
     });
 
+    test('exports that run code when read (a proxy whose traps throw) are left untracked; the rest are tracked', async () => {
+      const odd = [
+        helper,
+        "export const trap = new Proxy(function trap() { return 1; }, { ownKeys() { throw new Error('no keys'); }, getOwnPropertyDescriptor() { throw new Error('no descriptor'); } });",
+      ].join('\n');
+      const source = "import { spin, trap } from './helper';\nexport function run(x: any) { return { shape: [1], data: [spin(x.data[0]) + trap()] }; }";
+      const p = tracked(source, { 'labs/probe/helper.ts': odd });
+      const cut = { track: true as const, marked: [], ms: 50 };
+      expect(await p.call(one(5), 3000, cut)).toMatchObject({ ok: true, value: { y: { data: Float64Array.of(7) } } });
+      expect(await p.call(one(1), 300, cut)).toMatchObject({ ok: false, failure: { status: 'timed_out', stoppedIn: ['labs/probe/probe.ts:run', SPIN] } });
+      await p.close();
+    });
+
     test("what the lab's code says of where it was is bounded: only names of lab files' functions are taken", async () => {
       // Lab code that rewrites the failed reply of a stopped call (it may send anything).
       const liar = [

@@ -142,15 +142,20 @@ function wrapperFor(f, key) {
 function trackModule(filename, exports) {
   const m = LAB_FILE.exec(filename);
   if (!m || exports === null || (typeof exports !== 'object' && typeof exports !== 'function')) return;
-  for (const name of Object.keys(exports)) {
-    const d = Object.getOwnPropertyDescriptor(exports, name);
-    if (!d || !('value' in d) || typeof d.value !== 'function' || !d.writable || wrapped.get(d.value)?.wrapper === d.value) continue;
-    const w = wrapperFor(d.value, `${m[1]}:${name}`);
-    if (!w) continue;
+  let names;
+  try {
+    names = Object.keys(exports);
+  } catch {
+    return; // a proxy that will not say: not tracked
+  }
+  for (const name of names) {
     try {
-      exports[name] = w;
+      const d = Object.getOwnPropertyDescriptor(exports, name);
+      if (!d || !('value' in d) || typeof d.value !== 'function' || !d.writable || wrapped.get(d.value)?.wrapper === d.value) continue;
+      const w = wrapperFor(d.value, `${m[1]}:${name}`);
+      if (w) exports[name] = w;
     } catch {
-      /* frozen: not tracked */
+      /* frozen, or a proxy that throws: not tracked */
     }
   }
 }
@@ -165,7 +170,10 @@ function startTracking() {
   }
 }
 
-/** Starts tracking if the grader asks, and marks the functions it names (see above). */
+/**
+ * Starts tracking if the grader asks, and marks the functions it names (see above). Run inside
+ * the call (interruptible): reading lab code's exports runs lab code (a proxy's traps).
+ */
 function takeTracking(msg) {
   if (msg.track !== true) return;
   startTracking();
@@ -400,16 +408,18 @@ process.on('message', (msg) => {
     // Taken: a call that never gets this far was kept out by the lab's own background work.
     process.send({ type: 'started', id: msg.id });
     callId = msg.id;
-    takeTracking(msg);
-    const r = interruptible(() => invoke(msg, msg.inputs, msg.params, msg.upstream));
+    const r = interruptible(() => {
+      takeTracking(msg);
+      return invoke(msg, msg.inputs, msg.params, msg.upstream);
+    });
     if (r.error) process.send({ type: 'failed', id: msg.id, error: r.error, ...(r.stoppedIn ? { stoppedIn: r.stoppedIn, stoppedMs: r.stoppedMs } : {}) });
     else process.send({ type: 'result', id: msg.id, value: r.value, mutated: r.mutated, ms: r.ms });
   } else if (msg.type === 'calls') {
     process.send({ type: 'started', id: msg.id });
     callId = msg.id;
-    takeTracking(msg);
     // One interruptible run for the whole batch: starting one costs ≈ 0.13 ms (a watchdog thread).
     const r = interruptible(() => {
+      takeTracking(msg);
       const values = [];
       for (const call of msg.batch) {
         const one = invoke(msg, call.inputs, call.params, call.upstream);
