@@ -144,7 +144,7 @@ describe('the student process', () => {
 
     test('tracked, a stopped call names the exported functions it was in, innermost last; classes keep working', async () => {
       const p = tracked();
-      const cut = { track: true as const, marked: [], ms: 50 };
+      const cut = { marked: [], ms: 50 };
       expect(await p.call(one(5), 3000, cut)).toMatchObject({ ok: true, value: { y: { data: Float64Array.of(6) } } });
       const r = await p.call(one(1), 300, cut);
       expect(r).toMatchObject({ ok: false, failure: { status: 'timed_out', stoppedIn: ['labs/probe/probe.ts:run', SPIN] } });
@@ -161,7 +161,7 @@ describe('the student process', () => {
 
     test('a call that enters a marked function gets the cut budget, from its start; one that returns in time is untouched', async () => {
       const p = tracked();
-      const cut = { track: true as const, marked: [SPIN], ms: 100 };
+      const cut = { marked: [SPIN], ms: 100 };
       expect(await p.call(one(5), 3000, cut)).toMatchObject({ ok: true, value: { y: { data: Float64Array.of(6) } } });
       const started = Date.now();
       const r = await p.call(one(1), 20000, cut);
@@ -174,7 +174,7 @@ describe('the student process', () => {
 
     test('a loop that keeps calling a helper: the helper it was stopped in had run for a moment, the loop for the budget', async () => {
       const p = tracked("import { spin } from './helper';\nexport function run(x: any) { let s = 0; for (;;) { s += spin(2); for (let i = 0; i < 1000; i++) s += i; } }");
-      const r = await p.call(one(5), 300, { track: true, marked: [], ms: 50 });
+      const r = await p.call(one(5), 300, { marked: [], ms: 50 });
       expect(r).toMatchObject({ ok: false, failure: { status: 'timed_out' } });
       const names = (!r.ok && r.failure.stoppedIn) || [];
       const times = (!r.ok && r.failure.stoppedMs) || [];
@@ -191,7 +191,7 @@ describe('the student process', () => {
       ].join('\n');
       const source = "import { spin, trap } from './helper';\nexport function run(x: any) { return { shape: [1], data: [spin(x.data[0]) + trap()] }; }";
       const p = tracked(source, { 'labs/probe/helper.ts': odd });
-      const cut = { track: true as const, marked: [], ms: 50 };
+      const cut = { marked: [], ms: 50 };
       expect(await p.call(one(5), 3000, cut)).toMatchObject({ ok: true, value: { y: { data: Float64Array.of(7) } } });
       expect(await p.call(one(1), 300, cut)).toMatchObject({ ok: false, failure: { status: 'timed_out', stoppedIn: ['labs/probe/probe.ts:run', SPIN] } });
       await p.close();
@@ -207,7 +207,7 @@ describe('the student process', () => {
         'export function run(x: any) { return { shape: [1], data: [spin(x.data[0])] }; }',
       ].join('\n');
       const p = tracked(liar);
-      const r = await p.call(one(1), 300, { track: true, marked: [], ms: 50 });
+      const r = await p.call(one(1), 300, { marked: [], ms: 50 });
       expect(r).toMatchObject({ ok: false, failure: { status: 'timed_out', stoppedIn: [SPIN], stoppedMs: [250] } });
       await p.close();
     });

@@ -234,8 +234,9 @@ export async function gradeItem(proc: StudentProcess, item: Item, exp: ExpectedI
     // Out of time or memory: running the same functions again would cost as much and teach nothing.
     if (v.status === 'timed_out' || v.status === 'out_of_memory') {
       ranOut = { label: e.label, status: v.status };
-      if (stoppedIn) slow.recordStop(stoppedIn, item.id, v.status === 'timed_out' ? 'time' : 'memory');
-      if (!budget.short && !cut) slow.record(exercises, item.id, v.status === 'timed_out' ? 'time' : 'memory');
+      const what = v.status === 'timed_out' ? 'time' : 'memory';
+      if (stoppedIn) slow.recordStop(stoppedIn, item.id, what);
+      if (!budget.short && !cut) slow.record(exercises, item.id, what);
     }
   }
   const passed = verdicts.filter((v) => v.status === 'passed').length;

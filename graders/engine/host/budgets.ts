@@ -107,6 +107,11 @@ export function suspectBudget(normal: Budget, referenceMs: number | undefined, s
   };
 }
 
+/** The short budget of a call that runs a function already seen to run out (BUDGET.shortFactor ...). */
+function shortMs(referenceMs: number | undefined): number {
+  return Math.max(BUDGET.shortFloorMs, Math.min(BUDGET.shortCapMs, BUDGET.shortFactor * (referenceMs ?? 0)));
+}
+
 /**
  * The functions of one lab's submission that have run out of time or memory, and where. A
  * memory bomb teaches nothing new the second time either: each run costs a heap's worth of
@@ -148,8 +153,7 @@ export class SlowFunctions {
    */
   cut(referenceMs: number | undefined, budget: Budget): CallCut | undefined {
     if (this.ranOutHere === 0 && !this.submission?.ranOut?.length) return undefined;
-    const ms = Math.min(budget.ms, Math.max(BUDGET.shortFloorMs, Math.min(BUDGET.shortCapMs, BUDGET.shortFactor * (referenceMs ?? 0))));
-    return { track: true, marked: Object.keys(this.stoppedFunctions()).sort(), ms };
+    return { marked: Object.keys(this.stoppedFunctions()).sort(), ms: Math.min(budget.ms, shortMs(referenceMs)) };
   }
 
   /** Why a call was cut short: it entered `fn`, already stopped in. */
@@ -170,7 +174,7 @@ export class SlowFunctions {
     const base = suspectBudget(normal, referenceMs, this.submission);
     const slow = exercises.find((f) => this.ranOut.has(f));
     if (!slow) return base;
-    const ms = Math.min(base.ms, Math.max(BUDGET.shortFloorMs, Math.min(BUDGET.shortCapMs, BUDGET.shortFactor * (referenceMs ?? 0))));
+    const ms = Math.min(base.ms, shortMs(referenceMs));
     return { ms, why: `a short budget, because ${slow} already ${this.ranOut.get(slow)}`, short: true };
   }
 }

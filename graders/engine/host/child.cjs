@@ -380,6 +380,11 @@ function noting(inputs, absent) {
   });
 }
 
+/** The failed reply of a call: its error, and where it was stopped when that is known. */
+function sendFailed(id, r) {
+  process.send({ type: 'failed', id, error: r.error, ...(r.stoppedIn ? { stoppedIn: r.stoppedIn, stoppedMs: r.stoppedMs } : {}) });
+}
+
 process.on('message', (msg) => {
   if (msg.type === 'load') {
     if (Number.isInteger(msg.priority) && msg.priority > 0 && msg.priority < 20) {
@@ -412,7 +417,7 @@ process.on('message', (msg) => {
       takeTracking(msg);
       return invoke(msg, msg.inputs, msg.params, msg.upstream);
     });
-    if (r.error) process.send({ type: 'failed', id: msg.id, error: r.error, ...(r.stoppedIn ? { stoppedIn: r.stoppedIn, stoppedMs: r.stoppedMs } : {}) });
+    if (r.error) sendFailed(msg.id, r);
     else process.send({ type: 'result', id: msg.id, value: r.value, mutated: r.mutated, ms: r.ms });
   } else if (msg.type === 'calls') {
     process.send({ type: 'started', id: msg.id });
@@ -428,7 +433,7 @@ process.on('message', (msg) => {
       }
       return { values };
     });
-    if (r.error) process.send({ type: 'failed', id: msg.id, error: r.error, ...(r.stoppedIn ? { stoppedIn: r.stoppedIn, stoppedMs: r.stoppedMs } : {}) });
+    if (r.error) sendFailed(msg.id, r);
     else process.send({ type: 'results', id: msg.id, values: r.values });
   }
 });

@@ -50,7 +50,6 @@ export interface CallRequest {
  * instead of its budget, counted from its start (see child.cjs).
  */
 export interface CallCut {
-  track: true;
   marked: string[];
   ms: number;
 }
@@ -509,21 +508,11 @@ export class StudentProcess {
         const usedMb = child.pid ? treeSample(child.pid).rssMb : 0;
         const growing = startMb > 0 && usedMb - startMb > GROWTH_MB;
         if (usedMb > this.options.memoryMb || growing) {
-          const oom: CallFailure = { status: 'out_of_memory', message: `was still taking memory (past ${GROWTH_MB} MB more than when the call began) when its time ran out; the process was stopped`, ...(cutBy ? { cutBy } : {}) };
-          if (usedMb <= this.options.memoryMb && msg && (msg.type === 'call' || msg.type === 'calls') && this.pending?.started && this.interrupt(child)) {
-            // Under its heap cap: stopped where it runs, as a loop is, and the process kept (what
-            // it took is garbage once the call has ended, and the process is killed if it goes on
-            // past its cap). A fresh process per item would cost ≈ 0.2 s each.
-            interrupted = { ...oom, message: `was still taking memory (past ${GROWTH_MB} MB more than when the call began) when its time ran out; it was stopped` };
-            grace = setTimeout(() => {
-              interrupted = undefined;
-              this.kill('out_of_memory');
-              finish({ failure: oom });
-            }, INTERRUPT_GRACE_MS);
-            return;
-          }
-          this.kill('out_of_memory');
-          finish({ failure: oom });
+          const oom: CallFailure = { status: 'out_of_memory', message: `was still taking memory (past ${GROWTH_MB} MB more than when the call began) when its time ran out`, ...(cutBy ? { cutBy } : {}) };
+          // Under its heap cap: stopped where it runs, as a loop is, and the process kept (what
+          // it took is garbage once the call has ended, and the process is killed if it goes on
+          // past its cap). A fresh process per item would cost ≈ 0.2 s each.
+          stop(oom, usedMb <= this.options.memoryMb && this.pending?.started === true);
           return;
         }
         if (msg && (msg.type === 'call' || msg.type === 'calls') && !this.pending?.started) {
@@ -536,20 +525,27 @@ export class StudentProcess {
           finish({ failure: this.busyFailure });
           return;
         }
-        const failure: CallFailure = { status: 'timed_out', message: `did not finish within ${formatSeconds(budgetMs)} (an infinite loop?); the process was stopped`, ...(cutBy ? { cutBy } : {}) };
-        if (msg && (msg.type === 'call' || msg.type === 'calls') && this.interrupt(child)) {
-          // The call is stopped where it runs and the process kept (child.cjs); if it does not
-          // answer within the grace period, the process is killed after all.
-          interrupted = { ...failure, message: `did not finish within ${formatSeconds(budgetMs)} (an infinite loop?); it was stopped` };
+        stop({ status: 'timed_out', message: `did not finish within ${formatSeconds(budgetMs)} (an infinite loop?)`, ...(cutBy ? { cutBy } : {}) }, true);
+      };
+      /**
+       * Ends the call with `failure`: where `interruptible`, stopped where it runs and the process
+       * kept (child.cjs), unless it does not answer within the grace period; else the process is
+       * killed. The message says which.
+       */
+      const stop = (failure: CallFailure, interruptible: boolean) => {
+        const killed = { ...failure, message: `${failure.message}; the process was stopped` };
+        const kill = failure.status === 'out_of_memory' ? 'out_of_memory' : 'timed_out';
+        if (interruptible && msg && (msg.type === 'call' || msg.type === 'calls') && this.interrupt(child)) {
+          interrupted = { ...failure, message: `${failure.message}; it was stopped` };
           grace = setTimeout(() => {
             interrupted = undefined;
-            this.kill('timed_out');
-            finish({ failure });
+            this.kill(kill);
+            finish({ failure: killed });
           }, INTERRUPT_GRACE_MS);
           return;
         }
-        this.kill('timed_out');
-        finish({ failure });
+        this.kill(kill);
+        finish({ failure: killed });
       };
       let timer = setTimeout(deadline, ms);
       // The call entered a function already stopped in: its budget becomes the cut one, from its start.
