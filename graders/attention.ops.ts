@@ -30,7 +30,7 @@
 import type * as Attention from '../labs/attention/attention';
 import type * as Decoder from '../labs/attention/decoder';
 import type { Tensor } from '../labs/common';
-import { scalarOf, scaled } from './engine/kit';
+import { progress, scalarOf, scaled } from './engine/kit';
 import type { CaseParams, OpCalls, Ops } from './engine/kit';
 
 type Lab = typeof Attention & typeof Decoder;
@@ -142,7 +142,9 @@ export const ops: Ops<Lab> = {
 
   translate_dates: {
     uses: { forward: ['trainTranslator', 'translateSentences', 'attnDecoderLoss', 'attnDecoderLossBackward', 'attnDecoderGreedy'] },
-    forward: (lab, { src, mask }, p) => ({ tokens: lab.translateSentences(lab.trainTranslator(p as Parameters<Lab['trainTranslator']>[0]), src, mask)?.tokens }),
+    // The training reports each step (kit.progress): a loop it reaches is stopped within a
+    // few seconds of its last step, not at the end of the training's whole budget.
+    forward: (lab, { src, mask }, p) => ({ tokens: lab.translateSentences(lab.trainTranslator({ ...(p as Parameters<Lab['trainTranslator']>[0]), onProgress: progress }), src, mask)?.tokens }),
   },
 
   multi_head: {

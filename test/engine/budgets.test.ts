@@ -8,7 +8,8 @@ import * as path from 'path';
 import { BUDGET, SlowFunctions, callBudget, loadBudget, suspectBudget } from '../../graders/engine/host/budgets';
 import { directCalls, exercised } from '../../graders/engine/authoring/callgraph';
 import { expectedFor } from '../../graders/engine/core/expected';
-import { gradeSubmission } from '../../graders/engine/core/grade';
+import { gradeLab, gradeSubmission, submissionTree } from '../../graders/engine/core/grade';
+import { computeExpected } from '../../graders/engine/authoring/expected-values';
 import { formatSeconds } from '../../graders/engine/host/student-process';
 import { loadLab } from '../../graders/engine/core/labs';
 import { readResults } from '../../graders/engine/core/results';
@@ -33,9 +34,9 @@ function referenceSubmission(lab: string, edit: (file: string, text: string) => 
  * Every exported function made `factor` times slower: the outermost lab call measures its own
  * time and then spins for (factor - 1) times that, so nested lab calls are not slowed twice.
  */
-function slowed(text: string, factor: number): string {
-  const names = [...text.matchAll(/^export function (\w+)\s*[<(]/gm)].map((m) => m[1]);
-  let out = text.replace(/^export function (\w+)(\s*[<(])/gm, 'function $1__impl$2');
+function slowed(text: string, factor: number, keep: string[] = []): string {
+  const names = [...text.matchAll(/^export function (\w+)\s*[<(]/gm)].map((m) => m[1]).filter((n) => !keep.includes(n));
+  let out = text.replace(/^export function (\w+)(\s*[<(])/gm, (whole, name: string, rest: string) => (keep.includes(name) ? whole : `function ${name}__impl${rest}`));
   out += `
 const __g = globalThis as unknown as { __labDepth?: number };
 function __slow<F extends (...args: any[]) => any>(f: F): F {
@@ -172,6 +173,56 @@ test("an infinite loop in additiveForward, which the decoder and its training ru
   expect(timedOut.find((i) => i.id === 'translate.held_out')!.message).toContain(`did not finish within ${formatSeconds(BUDGET.shortCapMs)}`);
   for (const id of ['causal_mask', 'sdpa.forward', 'mha.forward']) expect([id, r.labs[0].items.find((i) => i.id === id)?.status]).toEqual([id, 'passed']);
 }, 300000);
+
+describe('a training run that reports its progress (translate.held_out: 200 steps, seconds of the reference)', () => {
+  test("a loop only the training reaches (Rng.normal, a class in labs/common) is stopped within seconds of its last report, not at the end of its budget, whatever the submission's copy of the trainer", async () => {
+    const dir = referenceSubmission('attention', (_f, text) => text);
+    const rng = fs.readFileSync(path.join(ROOT, 'labs', 'common', 'rng.ts'), 'utf8');
+    const looping = rng.replace(/(\n  normal\(\): number \{)/, '$1\n    for (;;) { /* never returns */ }');
+    expect(looping).not.toBe(rng);
+    fs.mkdirSync(path.join(dir, 'labs', 'common'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'labs', 'common', 'rng.ts'), looping);
+    // The submission's copy of the given trainer is an older release's, which reports nothing:
+    // given code is the harness's (students do not hand it in), so it is not what runs.
+    const trainer = fs.readFileSync(path.join(ROOT, 'labs', 'attention', 'provided', 'translator.ts'), 'utf8');
+    const silent = trainer.replace(/^\s*options\.onProgress\?\.\(.*\);$/gm, '');
+    expect(silent.match(/onProgress\?\.\(/g)).toBeNull();
+    expect(trainer.match(/onProgress\?\.\(/g)).toHaveLength(3);
+    fs.mkdirSync(path.join(dir, 'labs', 'attention', 'provided'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'labs', 'attention', 'provided', 'translator.ts'), silent);
+    const r = await gradeSubmission({ root: ROOT, submission: dir, labs: ['attention'], sandbox: 'permission' });
+    const items = r.labs[0].items;
+    expect(items.filter((i) => i.status !== 'passed').map((i) => `${i.id}: ${i.status}`)).toEqual(['translate.held_out: timed_out']);
+    const item = items.find((i) => i.id === 'translate.held_out')!;
+    // Its first report came as the training began; the fresh weights' normal draws never returned.
+    expect(item.message).toMatch(/^stopped after 2 s without progress \(the call reports its progress \(a training run, each step\); after its report 1, the reference reported again within [\d.]+ ms: 50 times that, at least 2 s; an infinite loop\?\)/);
+    // Its budget, 50 times the reference's seconds, would have let it loop for minutes.
+    const e = (await expectedFor(ROOT, loadLab(ROOT, 'attention'))).items['translate.held_out'].cases[0];
+    expect(callBudget(e.ms, 120000).ms).toBeGreaterThan(60000);
+    expect(item.duration_ms).toBeLessThan(20000);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }, 120000);
+
+  test('a correct decoder 20 times slower than the reference is never stopped by the watch', async () => {
+    const lab = loadLab(ROOT, 'attention');
+    const base = lab.rubric.items.find((it) => it.id === 'translate.held_out')!;
+    // 12 steps instead of 200 (the suite's time), compared with the reference's translations
+    // instead of the accuracy bound (which 12 steps do not reach).
+    const item = { ...base, bounds: undefined, cases: base.cases.map((c) => ({ ...c, params: { ...c.params, steps: 12 } })) };
+    const patched = { ...lab, rubric: { ...lab.rubric, items: [item] } };
+    const expected = await computeExpected(ROOT, patched, [item], 'test');
+    // A report as training begins, one once the weights are made, one after each step.
+    expect(expected.items[item.id].cases[0].gaps_ms).toHaveLength(14);
+    // Every function of the lab 20 times slower per call (the trainer calls them step by step);
+    // the given trainTranslator and translateSentences only pass the calls on.
+    const dir = referenceSubmission('attention', (f, text) => slowed(text, 20, f === 'decoder.ts' ? ['trainTranslator', 'translateSentences'] : []));
+    const graded = await gradeLab(patched, { root: ROOT, tree: submissionTree(ROOT, dir), sandbox: 'permission', expected });
+    expect(graded.items.map((i) => `${i.id}: ${i.status} ${i.message}`)).toEqual([`${item.id}: passed ${graded.items[0].message}`]);
+    // It ran far longer than the reference between reports (else this shows nothing).
+    expect(graded.items[0].duration_ms).toBeGreaterThan(5 * expected.items[item.id].cases[0].ms!);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }, 180000);
+});
 
 // A wait without computing (Atomics.wait) was once given eight times each budget (budgets are
 // computing time, stretched for a busy machine): now its wait counts as computing time.

@@ -329,6 +329,54 @@ describe('the student process', () => {
     expect(Object.keys(built.modules.files).some((f) => f.includes('/reference/'))).toBe(false);
   });
 
+  describe('a call that reports its progress (a training run, through the kit)', () => {
+    // Reports every 5 ms for x[0] ms, then loops forever when x[1] is 1.
+    const training = `export function run(x: any, progress: () => void) {
+      progress();
+      const end = performance.now() + x.data[0];
+      let next = performance.now() + 5;
+      while (performance.now() < end) if (performance.now() >= next) { progress(); next += 5; }
+      if (x.data[1] === 1) for (;;) {}
+      return { shape: [1], data: [1] };
+    }`;
+    const train = (p: StudentProcess, runMs: number, loops: boolean, budgetMs: number, watch?: (n: number) => number | undefined) =>
+      p.call({ op: 'train', stage: 'forward', inputs: { x: { shape: [2], data: Float64Array.of(runMs, loops ? 1 : 0) } }, params: {} }, budgetMs, undefined, watch);
+
+    test('is stopped once it goes its watch without a report, long before its budget; the next call runs in the same process', async () => {
+      const p = probe(training);
+      const seen: number[] = [];
+      const started = Date.now();
+      const r = await train(p, 300, true, 20000, (n) => (seen.push(n), 400));
+      expect(r).toMatchObject({ ok: false, failure: { status: 'timed_out', message: expect.stringContaining('reported no progress for 400 ms') } });
+      const after = (r as { failure: { stalledAfter?: number } }).failure.stalledAfter!;
+      // Every report reached the grader, in order, and the watch ran from the last one.
+      expect(seen).toEqual(Array.from({ length: after }, (_, i) => i + 1));
+      expect(after).toBeGreaterThan(20);
+      expect(Date.now() - started).toBeLessThan(8 * 400 + 2000);
+      expect(await train(p, 20, false, 3000, () => 400)).toMatchObject({ ok: true });
+      expect(p.starts).toBe(process.platform === 'win32' ? 2 : 1);
+      await p.close();
+    });
+
+    test('runs to its end however long it takes while it keeps reporting, and says how long it went between reports', async () => {
+      const p = probe(training);
+      const r = await train(p, 1500, false, 20000, () => 400);
+      expect(r.ok).toBe(true);
+      const gaps = (r as { gapsMs?: number[] }).gapsMs!;
+      expect(gaps.length).toBeGreaterThan(100);
+      expect(Math.max(...gaps)).toBeLessThan(400);
+      await p.close();
+    });
+
+    test('a call that never reports is stopped at its budget only, and one that reports without a watch is not watched', async () => {
+      const silent = probe(`export function run(x: any) { const end = performance.now() + 1200; while (performance.now() < end) {} return x; }`);
+      expect(await silent.call({ op: 'train', stage: 'forward', inputs: { x: X }, params: {} }, 20000, undefined, () => 300)).toMatchObject({ ok: true });
+      const p = probe(training);
+      expect(await train(p, 200, true, 1500)).toMatchObject({ ok: false, failure: { status: 'timed_out', message: expect.stringContaining('did not finish within 1.5 s') } });
+      await Promise.all([silent.close(), p.close()]);
+    });
+  });
+
   test('messages that student code sends itself are ignored', async () => {
     const p = probe(`export function run(x: any) { (process as any).send({ type: 'result', id: 9999, value: { y: 42 } }); (process as any).send({ type: 'result', id: 1, value: { y: 42 } }); return x; }`);
     const r = await call(p);

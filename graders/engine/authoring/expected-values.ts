@@ -33,7 +33,7 @@ export function mutantTree(root: string, lab: string, m: Mutant): SourceTree {
  * The engine's part in expected values, by hand: bump it when a change to the engine (how
  * cases are drawn, how values are converted or compared) changes what a bundle holds or means.
  */
-export const EXPECTED_ENGINE_VERSION = 4;
+export const EXPECTED_ENGINE_VERSION = 5;
 
 /**
  * The engine files that compute expected values (drawing cases, running the reference and the
@@ -61,6 +61,11 @@ export function expectedKey(root: string, lab: string): string {
 }
 
 const REFERENCE_TIMEOUT_MS = 60000;
+
+/** How long the reference's call went from each report of progress to the next (child.cjs), when it reported any. */
+function gapOf(r: { gapsMs?: number[] }): Pick<ExpectedCase, 'gaps_ms'> {
+  return r.gapsMs === undefined ? {} : { gaps_ms: r.gapsMs.map((g) => Math.round(g * 100) / 100) };
+}
 
 /** Heap for trusted code (the reference, a mutant): generous, it is ours. */
 export const TRUSTED_MEMORY_MB = 2048;
@@ -115,13 +120,15 @@ export async function computeExpected(root: string, lab: Lab, items: Item[] = la
         }
         if (!fwd.ok) fail(root, lab, item, k, c, fwd.failure.message);
         const outputs = item.check === 'forward' ? evaluated(op, fwd.value, c.inputs, c.params) : fwd.value;
-        const e: ExpectedCase = { label: c.label, seed: c.seed, inputs: c.inputs, params: c.params, outputs, mutants: {}, ms: fwd.ms, forward_ms: fwd.ms };
+        const e: ExpectedCase = { label: c.label, seed: c.seed, inputs: c.inputs, params: c.params, outputs, mutants: {}, ms: fwd.ms, forward_ms: fwd.ms, ...gapOf(fwd) };
         if (item.check === 'backward') {
           e.upstream = drawUpstream(fwd.value, op.upstream, c.seed);
           const bwd = await reference.call({ op: item.op, stage: 'backward', inputs: c.inputs, params: c.params, upstream: e.upstream }, REFERENCE_TIMEOUT_MS);
           if (!bwd.ok) fail(root, lab, item, k, c, bwd.failure.message);
           e.grads = selectGrads(bwd.value, item.grads) as Values;
           e.ms = bwd.ms;
+          delete e.gaps_ms;
+          Object.assign(e, gapOf(bwd));
         }
         cases.push(e);
       }

@@ -36,6 +36,12 @@ export interface ExpectedCase {
   /** How long the reference took on this case, in ms: the item's check, and its forward. */
   ms?: number;
   forward_ms?: number;
+  /**
+   * When the reference's call reported progress (a training run's steps, see kit.progress): how
+   * long it went from each report to the next (the last: to its end), in ms. A student's call
+   * is stopped when it goes far longer (budgets.ts stallBudget).
+   */
+  gaps_ms?: number[];
 }
 
 export interface ExpectedItem {

@@ -9,7 +9,7 @@ import { mapLimit } from './pool';
 import type { OpDef } from './ops';
 import { outputFigure } from '../../emit/figures';
 import { itemMessage } from '../../emit/case-text';
-import { Budget, callBudget, loadBudget, SlowFunctions, SubmissionBudgets } from '../host/budgets';
+import { Budget, callBudget, loadBudget, SlowFunctions, stallBudget, SubmissionBudgets } from '../host/budgets';
 import { GradcheckResult, gradcheck } from './gradcheck';
 import { rootCauses } from './rootcause';
 import { CallFailure, StudentProcess, describeTracked, formatSeconds } from '../host/student-process';
@@ -142,13 +142,18 @@ async function gradeCase(proc: StudentProcess, item: Item, op: OpDef, e: Expecte
   if (remaining <= 0) return { label: e.label, status: 'timed_out', message: `not run: the item's ${formatSeconds(item.timeout * 1000)} ran out` };
   const ms = Math.min(remaining, budget.ms);
   const cut = slow.cut(e.ms, budget);
-  const r = await proc.call({ op: item.op, stage: stageOf(item), inputs: e.inputs, params: e.params, upstream: e.upstream }, ms, cut);
+  const stall = stallBudget(e.gaps_ms, budget);
+  const r = await proc.call({ op: item.op, stage: stageOf(item), inputs: e.inputs, params: e.params, upstream: e.upstream }, ms, cut, stall?.watch);
   if (!r.ok && r.failure.status === 'timed_out' && r.failure !== proc.loadProblem && r.failure !== proc.busyProblem) {
     // The budget, not the time that happened to be left: the same submission gets the same words.
     if (r.failure.cutBy && cut) {
       return { label: e.label, status: 'timed_out', message: `did not finish within ${formatSeconds(cut.ms)} (${slow.cutWhy(r.failure.cutBy)}; an infinite loop?)`, cut: true };
     }
     const { where, looping } = stoppedWhere(r.failure, ms);
+    const after = r.failure.stalledAfter;
+    if (after !== undefined && stall) {
+      return { label: e.label, status: 'timed_out', message: `stopped after ${formatSeconds(stall.watch(after) ?? 0)} without progress (${stall.why(after)}; an infinite loop?)${where}`, stoppedIn: looping };
+    }
     return { label: e.label, status: 'timed_out', message: `did not finish within ${formatSeconds(budget.ms)} (${budget.why}; an infinite loop?)${where}`, stoppedIn: looping };
   }
   if (!r.ok && r.failure.status === 'out_of_memory' && r.failure.stoppedIn) {
@@ -445,13 +450,30 @@ export interface GradeOptions {
 }
 
 /**
- * The submission's labs/** over the harness's, so a missing file grades as the stub. The
+ * The submission's labs/** over the harness's, so a missing file grades as the stub, and given
+ * code (labs/<lab>/provided/) is always the harness's (withoutGivenCode). The
  * submission's files are read without following links (see `submissionFiles`): a file reached
  * through one is refused, reported as `forbidden_link`, and never replaced by the stub. This
  * holds when the submission is the graders' own checkout too (a student's release).
  */
 export function submissionTree(root: string, submission: string): SourceTree {
-  return path.resolve(submission) === path.resolve(root) ? submissionFiles(root) : overlay(submissionFiles(submission), directoryTree(root));
+  return path.resolve(submission) === path.resolve(root) ? submissionFiles(root) : overlay(withoutGivenCode(submissionFiles(submission)), directoryTree(root));
+}
+
+/** A lab's given code: students read it and neither change it nor hand it in (the labs' READMEs). */
+const GIVEN_CODE = /^labs\/[^/]+\/provided\//;
+
+/**
+ * A submission's files without its copy of the labs' given code (`labs/<lab>/provided/`), which
+ * is the harness's: a copy edited (a trainer given more steps) or from an older release (a
+ * trainer that does not report its progress) changes nothing.
+ */
+function withoutGivenCode(tree: SourceTree): SourceTree {
+  return {
+    read: (rel) => (GIVEN_CODE.test(rel) ? undefined : tree.read(rel)),
+    origin: (rel) => tree.origin(rel),
+    refusal: (rel) => (GIVEN_CODE.test(rel) ? undefined : tree.refusal?.(rel)),
+  };
 }
 
 /**

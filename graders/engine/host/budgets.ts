@@ -13,7 +13,7 @@
  * helper in labs/common that loops costs short budgets, not a reduced one per function that calls
  * it. The rubric's item `timeout` stays the most any item may take.
  */
-import { CallCut, describeTracked, formatSeconds } from './student-process';
+import { CallCut, describeTracked, formatSeconds, ProgressWatch } from './student-process';
 
 export const BUDGET = {
   /** A call: this many times the reference's time on the case ... */
@@ -68,6 +68,36 @@ export function callBudget(referenceMs: number | undefined, itemTimeoutMs: numbe
   if (referenceMs === undefined || !Number.isFinite(referenceMs)) return { ms: itemTimeoutMs, why: "the item's time limit" };
   const ms = Math.min(itemTimeoutMs, Math.max(BUDGET.floorMs, BUDGET.factor * referenceMs));
   return { ms, why: `its time budget: ${BUDGET.factor} times the reference's time on this case, at least ${formatSeconds(BUDGET.floorMs)}` };
+}
+
+/**
+ * A long call's watch on its progress (child.cjs), where the reference's call reported progress
+ * (a training run's steps, see kit.progress): `gapsMs[k]` is how long it went from its report
+ * k + 1 to the next (the last: to its end). After a student's report n, the call may take the
+ * same multiple of the reference's time from its report n, with the same floor, as a call may
+ * of the reference's whole time (a correct implementation 20 times slower takes 20 times as long
+ * per step; the first step, with its warm-up, has its own); past the reference's reports, of its
+ * longest stretch. So a loop the training reaches is stopped within seconds of the last step,
+ * not at the end of the training's whole budget. Undefined where it would never stop a call
+ * sooner than its budget.
+ */
+export interface StallBudget {
+  watch: ProgressWatch;
+  /** Why the watch after report n is what it is, for the message when it runs out. */
+  why(n: number): string;
+}
+
+export function stallBudget(gapsMs: readonly number[] | undefined, budget: Budget): StallBudget | undefined {
+  if (!gapsMs || gapsMs.length === 0 || !gapsMs.every((g) => Number.isFinite(g) && g >= 0)) return undefined;
+  const longest = gapsMs.reduce((a, b) => Math.max(a, b), 0);
+  const gap = (n: number) => (n <= gapsMs.length ? gapsMs[n - 1] : longest);
+  const ms = (n: number) => Math.max(BUDGET.floorMs, BUDGET.factor * gap(n));
+  if (Math.max(BUDGET.floorMs, BUDGET.factor * longest) >= budget.ms) return undefined;
+  return {
+    watch: (n) => (ms(n) < budget.ms ? ms(n) : undefined),
+    why: (n) =>
+      `the call reports its progress (a training run, each step); after its report ${n}, the reference reported again within ${formatSeconds(gap(n))}${n > gapsMs.length ? ' at most' : ''}: ${BUDGET.factor} times that, at least ${formatSeconds(BUDGET.floorMs)}`,
+  };
 }
 
 /** The budget for starting and loading a lab. */

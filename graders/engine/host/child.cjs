@@ -12,7 +12,8 @@
  * (child -> parent):
  *   { type: 'ready' } (before any lab code runs)
  *   { type: 'loaded', id, exports: [name] } | { type: 'load_failed', id, stage: 'ops' | 'lab', error }
- *   { type: 'result', id, value, mutated: [name], ms } | { type: 'failed', id, error }
+ *   { type: 'started', id } (a call taken) | { type: 'entered', id, fn } | { type: 'progress', id, n } (during a call, see below)
+ *   { type: 'result', id, value, mutated: [name], ms, gapsMs? } | { type: 'failed', id, error }
  *   { type: 'results', id, values } (a batch; the first error ends it)
  * `ms` is how long the call ran here (the grader believes it only of its own code: it times
  * the reference to set students' time budgets).
@@ -50,6 +51,7 @@ function interruptible(f) {
   exitCalled = undefined;
   active.length = 0;
   entered = undefined;
+  progressTimes.length = 0;
   try {
     const r = RUN_CALL.runInThisContext({ breakOnSigint: true });
     return exitCalled ? { error: exitCalled } : r;
@@ -180,6 +182,32 @@ function takeTracking(msg) {
   const marked = new Set(Array.isArray(msg.marked) ? msg.marked : []);
   for (const [key, state] of wrappers) state.marked = marked.has(key);
 }
+
+/*
+ * Progress. A long call (a training run) is stopped when it goes too long without reporting
+ * progress, not only at its whole budget: given code (a lab's provided trainer, through the
+ * callback the grader's op hands it) reports each step with the kit's `progress()`, which calls
+ * this. Each report is sent to the grader at once (`n`: the call's reports so far; the call goes
+ * on computing), and the first one arms its watch. The reference's reply says how long it went
+ * from each report to the next, the last to its end (`gapsMs`): the grader gives a student's
+ * call, after its report n, a multiple of the reference's time from its report n. A call that
+ * never reports is never watched, so a student who edited the trainer loses nothing but the
+ * early stop. Lab code can call this too: it can only keep its own call running, up to the
+ * call's whole budget. Report steps, not inner iterations: each report is a message (at most
+ * MAX_REPORTS a call).
+ */
+const progressTimes = [];
+const MAX_REPORTS = 100000;
+function reportProgress() {
+  if (running === undefined || progressTimes.length >= MAX_REPORTS) return;
+  progressTimes.push(now());
+  try {
+    process.send({ type: 'progress', id: callId, n: progressTimes.length });
+  } catch {
+    /* the grader is gone */
+  }
+}
+Object.defineProperty(globalThis, '__gradecheckProgress', { value: reportProgress, writable: false, configurable: false, enumerable: false });
 
 /*
  * process.exit in lab code during a call ends that call, not the process: exit throws, and the
@@ -361,8 +389,10 @@ function invoke(msg, inputs, params, upstream) {
     const started = clock();
     const value = toPlain(op[msg.stage](lab, noting(given, absent), params || {}, upstream ? deepCopy(upstream) : undefined), 0);
     const ms = Number(clock() - started) / 1e6;
+    const end = now();
+    const gapsMs = progressTimes.map((t, i) => (progressTimes[i + 1] ?? end) - t);
     const mutated = Object.keys(inputs).filter((k) => !sameData(inputs[k], given[k]));
-    return { value, mutated, ms };
+    return { value, mutated, ms, ...(gapsMs.length ? { gapsMs } : {}) };
   } catch (e) {
     // An op that read an input the case does not have is the ops' bug (a name that does not
     // match), whatever the error it led to in lab code.
@@ -418,7 +448,7 @@ process.on('message', (msg) => {
       return invoke(msg, msg.inputs, msg.params, msg.upstream);
     });
     if (r.error) sendFailed(msg.id, r);
-    else process.send({ type: 'result', id: msg.id, value: r.value, mutated: r.mutated, ms: r.ms });
+    else process.send({ type: 'result', id: msg.id, value: r.value, mutated: r.mutated, ms: r.ms, ...(r.gapsMs ? { gapsMs: r.gapsMs } : {}) });
   } else if (msg.type === 'calls') {
     process.send({ type: 'started', id: msg.id });
     callId = msg.id;

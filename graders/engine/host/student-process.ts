@@ -30,10 +30,23 @@ export interface CallFailure {
   stoppedMs?: number[];
   /** The call entered this marked function, so its budget was cut to the short one (CallCut). */
   cutBy?: string;
+  /** The call reported progress this many times, then went its watch's time without another report (see child.cjs, ProgressWatch). */
+  stalledAfter?: number;
 }
 
-/** `ms`: how long the call ran in the student process, by its own clock (trust it only for trusted code). */
-export type CallResult = { ok: true; value: Values; mutated: string[]; ms: number } | { ok: false; failure: CallFailure };
+/**
+ * `ms`: how long the call ran in the student process, by its own clock, and `gapsMs`, when the
+ * call reported progress, how long it went from each report to the next (the last: to its end).
+ * Trust either only for trusted code.
+ */
+export type CallResult = { ok: true; value: Values; mutated: string[]; ms: number; gapsMs?: number[] } | { ok: false; failure: CallFailure };
+
+/**
+ * A watch on a call's progress (child.cjs): after the call's report n, the most computing time it
+ * may take until its next report, in ms (undefined: no watch from there). The first report arms
+ * it; a call that never reports is stopped at its budget only.
+ */
+export type ProgressWatch = (n: number) => number | undefined;
 export type BatchResult = { ok: true; values: Values[] } | { ok: false; failure: CallFailure };
 
 export interface CallRequest {
@@ -260,6 +273,8 @@ interface Reply {
   values?: unknown;
   mutated?: string[];
   ms?: number;
+  gapsMs?: unknown;
+  n?: unknown;
   exports?: string[];
   error?: ChildError;
   stoppedIn?: unknown;
@@ -302,6 +317,8 @@ interface Pending {
   started?: boolean;
   /** A call entered a marked function (child.cjs says `entered`). */
   entered?: (fn: string) => void;
+  /** A call reported progress for the n-th time (child.cjs says `progress`). */
+  progress?: (n: number) => void;
 }
 
 /** The replies that answer each request (see child.cjs); `ready` is sent before any lab code runs. */
@@ -362,12 +379,17 @@ export class StudentProcess {
     return (this.stdout.toString() + this.stderr.toString()).trim();
   }
 
-  async call(req: CallRequest, timeoutMs: number, cut?: CallCut): Promise<CallResult> {
-    const reply = await this.exchange({ type: 'call', ...req, ...trackingOf(cut) }, timeoutMs, cut);
+  /**
+   * Runs one call within `timeoutMs`; with a `watch`, a call that has reported progress is also
+   * stopped once it goes the watch's time without another report (see child.cjs).
+   */
+  async call(req: CallRequest, timeoutMs: number, cut?: CallCut, watch?: ProgressWatch): Promise<CallResult> {
+    const reply = await this.exchange({ type: 'call', ...req, ...trackingOf(cut) }, timeoutMs, cut, watch);
     if ('failure' in reply) return { ok: false, failure: reply.failure };
     if (reply.type === 'failed') return { ok: false, failure: describeThrow(reply.error) };
     const mutated = Array.isArray(reply.mutated) ? reply.mutated.filter((k): k is string => typeof k === 'string' && k in req.inputs) : [];
-    return { ok: true, value: reply.value as Values, mutated, ms: typeof reply.ms === 'number' ? reply.ms : NaN };
+    const gaps = Array.isArray(reply.gapsMs) && reply.gapsMs.every((g) => typeof g === 'number' && Number.isFinite(g) && g >= 0) ? { gapsMs: reply.gapsMs as number[] } : {};
+    return { ok: true, value: reply.value as Values, mutated, ms: typeof reply.ms === 'number' ? reply.ms : NaN, ...gaps };
   }
 
   /** Runs one stage on many input sets in one round trip (finite differences). */
@@ -436,17 +458,17 @@ export class StudentProcess {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
 
-  private async exchange(msg: Record<string, unknown>, timeoutMs: number, cut?: CallCut): Promise<Reply | { failure: CallFailure }> {
+  private async exchange(msg: Record<string, unknown>, timeoutMs: number, cut?: CallCut, watch?: ProgressWatch): Promise<Reply | { failure: CallFailure }> {
     if (this.loadFailure) return { failure: this.loadFailure };
     if (this.busyFailure) return { failure: this.busyFailure };
     const startFailure = await this.ensureStarted(timeoutMs);
     if (startFailure) return { failure: startFailure };
     // Starting a fresh process (after a crash) is the grader's time, not the call's.
-    const reply = await this.await({ ...msg, id: requestId() }, timeoutMs, timeoutMs, cut);
+    const reply = await this.await({ ...msg, id: requestId() }, timeoutMs, timeoutMs, cut, watch);
     if (this.signalled && 'type' in reply && reply.type === 'failed' && reply.error?.message === V8_INTERRUPTED) {
       // Stopped by the SIGINT meant for an earlier call, which ended just as it was sent (the
       // signal came when this one ran): the grader's race, not the student's outcome. Once more.
-      return this.await({ ...msg, id: requestId() }, timeoutMs, timeoutMs, cut);
+      return this.await({ ...msg, id: requestId() }, timeoutMs, timeoutMs, cut, watch);
     }
     return reply;
   }
@@ -455,7 +477,7 @@ export class StudentProcess {
    * Sends `msg` (if any; else waits for `ready`) and waits for its reply, the deadline, or the
    * process's end. Only a reply of a type that answers `msg`, carrying its id, counts.
    */
-  private await(msg: Record<string, unknown> | undefined, ms: number, budgetMs: number, cut?: CallCut): Promise<Reply | { failure: CallFailure }> {
+  private await(msg: Record<string, unknown> | undefined, ms: number, budgetMs: number, cut?: CallCut, stallWatch?: ProgressWatch): Promise<Reply | { failure: CallFailure }> {
     const child = this.child!;
     return new Promise((resolve) => {
       let done = false;
@@ -472,6 +494,7 @@ export class StudentProcess {
         }
         hold(child, false);
         clearTimeout(timer);
+        clearTimeout(stallTimer);
         clearTimeout(grace);
         clearInterval(watch);
         child.off('exit', onExit);
@@ -572,6 +595,41 @@ export class StudentProcess {
         clearTimeout(timer);
         timer = setTimeout(deadline, Math.max(0, startedAt + ms - Date.now()));
       };
+      // The progress watch (child.cjs): from the call's report n, it stops a call that then goes
+      // stallWatch(n) of computing time without another report, as the deadline does.
+      let stallTimer: NodeJS.Timeout | undefined;
+      let reports = 0;
+      let stallMs: number | undefined;
+      let progressAt = 0;
+      let progressCpu: number | undefined;
+      let progressAsleepMs = 0;
+      const progress = (n: number) => {
+        if (done || !stallWatch) return;
+        reports = n;
+        stallMs = stallWatch(n);
+        clearTimeout(stallTimer);
+        stallTimer = undefined;
+        if (stallMs === undefined || stallMs >= ms) return;
+        progressAt = Date.now();
+        progressCpu = child.pid ? treeCpuMs(child.pid) : undefined;
+        progressAsleepMs = asleepMs;
+        stallTimer = setTimeout(stalled, stallMs);
+      };
+      const stalled = () => {
+        // Replies and reports already waiting are read first.
+        setImmediate(() => {
+          if (done || stallMs === undefined) return;
+          const since = Date.now() - progressAt;
+          sample();
+          const cpu = child.pid && progressCpu !== undefined ? treeCpuMs(child.pid) : undefined;
+          const owed = cpu === undefined ? 0 : stallMs - (cpu - progressCpu! + asleepMs - progressAsleepMs);
+          if (owed > 50 && since + owed <= stallMs * MAX_BUDGET_STRETCH) {
+            stallTimer = setTimeout(stalled, owed);
+            return;
+          }
+          stop({ status: 'timed_out', message: `reported no progress for ${formatSeconds(stallMs)} (an infinite loop?)`, stalledAfter: reports }, true);
+        });
+      };
       const limitMb = this.options.memoryMb + 256;
       const watch = setInterval(() => {
         const s = sample();
@@ -589,7 +647,7 @@ export class StudentProcess {
       };
       child.once('exit', onExit);
       hold(child, true);
-      this.pending = { id: msg?.id as number | undefined, accepts: ANSWERS[(msg?.type as string) ?? 'ready'], resolve: finish, entered };
+      this.pending = { id: msg?.id as number | undefined, accepts: ANSWERS[(msg?.type as string) ?? 'ready'], resolve: finish, entered, progress };
       if (msg) child.send(msg, (err) => err && finish({ failure: { status: 'crashed', message: `the student process stopped accepting calls (${err.message})` } }));
     });
   }
@@ -636,7 +694,7 @@ export class StudentProcess {
       else if (p && isReply(m) && m.type === 'entered' && m.id === p.id && p.started) {
         const fn = trackedName(m.fn);
         if (fn) p.entered?.(fn);
-      }
+      } else if (p && isReply(m) && m.type === 'progress' && m.id === p.id && p.started && Number.isSafeInteger(m.n) && (m.n as number) > 0) p.progress?.(m.n as number);
       else if (p && isReply(m) && p.accepts.has(m.type) && m.id === p.id) p.resolve(m);
     });
     child.on('error', () => {

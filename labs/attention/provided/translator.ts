@@ -46,6 +46,12 @@ export interface TrainOptions extends TranslatorConfig {
   formats?: number[];
   /** Record the batch loss every this many steps (default 25; 0 never). */
   lossEvery?: number;
+  /**
+   * Called with (0, steps) when training begins and again once the weights are made, then after
+   * each step (1 to steps): a progress bar, or the grader's watch on a training run that stopped
+   * making progress.
+   */
+  onProgress?: (done: number, steps: number) => void;
 }
 
 /** A translator's weights: the encoder's and the decoder's. */
@@ -210,6 +216,7 @@ function checkedGradient(grads: Partial<DecoderParams> | undefined, name: string
  * the same weights on every computer.
  */
 export function train<P>(decoderLoss: DecoderLoss<P>, options: TrainOptions): TrainedTranslator<P> {
+  options.onProgress?.(0, options.steps);
   const rng = new Rng(options.seed);
   const config: TranslatorConfig = { sourceEmbedding: options.sourceEmbedding, embedding: options.embedding, hidden: options.hidden, attention: options.attention };
   const fresh = freshTranslator(config, rng);
@@ -222,6 +229,7 @@ export function train<P>(decoderLoss: DecoderLoss<P>, options: TrainOptions): Tr
   const decoder = fresh.decoder;
   const encoderAdam = frozen ? undefined : new Adam(ENCODER_PARAM_NAMES.map((k) => encoder[k]));
   const decoderAdam = new Adam(DECODER_PARAM_NAMES.map((k) => decoder[k]));
+  options.onProgress?.(0, options.steps);
   const dec = decoder as unknown as P;
   const lossEvery = options.lossEvery ?? 25;
   const losses: Array<[number, number]> = [];
@@ -240,6 +248,7 @@ export function train<P>(decoderLoss: DecoderLoss<P>, options: TrainOptions): Tr
       const encGrads = encoderBackward(encoder, g.dEnc, g.dh0, cache);
       encoderAdam.step(ENCODER_PARAM_NAMES.map((k) => encGrads[k]), lr);
     }
+    options.onProgress?.(step + 1, options.steps);
   }
   return { config, encoder, decoder: dec, losses };
 }
