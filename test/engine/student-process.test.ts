@@ -346,7 +346,8 @@ describe('the student process', () => {
       const p = probe(training);
       const seen: number[] = [];
       const started = Date.now();
-      const r = await train(p, 300, true, 20000, (n) => (seen.push(n), 400));
+      // After its first report, a long watch (the first step's); then 400 ms: each report re-arms it.
+      const r = await train(p, 300, true, 20000, (n) => (seen.push(n), n === 1 ? 6000 : 400));
       expect(r).toMatchObject({ ok: false, failure: { status: 'timed_out', message: expect.stringContaining('reported no progress for 400 ms') } });
       const after = (r as { failure: { stalledAfter?: number } }).failure.stalledAfter!;
       // Every report reached the grader, in order, and the watch ran from the last one.

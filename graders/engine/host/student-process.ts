@@ -596,35 +596,43 @@ export class StudentProcess {
         timer = setTimeout(deadline, Math.max(0, startedAt + ms - Date.now()));
       };
       // The progress watch (child.cjs): from the call's report n, it stops a call that then goes
-      // stallWatch(n) of computing time without another report, as the deadline does.
+      // stallWatch(n) of computing time without another report, as the deadline does. Each
+      // report re-arms it; a check queued before the latest report is dropped (`stallGen`).
       let stallTimer: NodeJS.Timeout | undefined;
+      let stallGen = 0;
       let reports = 0;
       let stallMs: number | undefined;
       let progressAt = 0;
       let progressCpu: number | undefined;
       let progressAsleepMs = 0;
+      const arm = (delay: number | undefined) => {
+        const gen = ++stallGen;
+        clearTimeout(stallTimer);
+        stallTimer = delay === undefined ? undefined : setTimeout(() => stalled(gen), delay);
+      };
       const progress = (n: number) => {
-        if (done || !stallWatch) return;
+        if (done || interrupted || !stallWatch) return;
         reports = n;
         stallMs = stallWatch(n);
-        clearTimeout(stallTimer);
-        stallTimer = undefined;
-        if (stallMs === undefined || stallMs >= ms) return;
         progressAt = Date.now();
         progressCpu = child.pid ? treeCpuMs(child.pid) : undefined;
         progressAsleepMs = asleepMs;
-        stallTimer = setTimeout(stalled, stallMs);
+        arm(stallMs !== undefined && stallMs < ms ? stallMs : undefined);
       };
-      const stalled = () => {
+      const stalled = (gen: number) => {
         // Replies and reports already waiting are read first.
         setImmediate(() => {
-          if (done || stallMs === undefined) return;
+          if (gen !== stallGen || done || interrupted || stallMs === undefined) return;
           const since = Date.now() - progressAt;
+          if (since < stallMs) {
+            arm(stallMs - since);
+            return;
+          }
           sample();
           const cpu = child.pid && progressCpu !== undefined ? treeCpuMs(child.pid) : undefined;
           const owed = cpu === undefined ? 0 : stallMs - (cpu - progressCpu! + asleepMs - progressAsleepMs);
           if (owed > 50 && since + owed <= stallMs * MAX_BUDGET_STRETCH) {
-            stallTimer = setTimeout(stalled, owed);
+            arm(owed);
             return;
           }
           stop({ status: 'timed_out', message: `reported no progress for ${formatSeconds(stallMs)} (an infinite loop?)`, stalledAfter: reports }, true);
