@@ -136,7 +136,11 @@ export function main(argv: string[], io: TranslateIo = STDIO): number {
     if (args.train) {
       const options = graderTraining();
       const started = Date.now();
-      model = lab.trainTranslator(options);
+      // Where the training is, every 50 steps (a slow decoder takes minutes).
+      const onProgress = (done: number, steps: number) => {
+        if (done > 0 && (done % 50 === 0 || done === steps)) err(`training: step ${done} of ${steps} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
+      };
+      model = lab.trainTranslator({ ...options, onProgress });
       out(`trained your decoder: ${options.steps} steps of ${options.batchSize} dates in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     }
     const { src, mask } = encodeSources(args.texts);

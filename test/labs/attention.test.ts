@@ -147,6 +147,18 @@ describe('npm run translate', () => {
     for (const ch of ['2', '0', '-']) expect(picture).toContain(`text-anchor="end">${ch}</text>`);
   });
 
+  test('--train trains the decoder as the grader does, saying where the training is as it goes', () => {
+    const text = withReference(`
+      const out = (s) => process.stdout.write('out: ' + s);
+      const err = (s) => process.stdout.write('err: ' + s);
+      const code = require('./scripts/translate.ts').main(['17 May 1999', '--train', '--svg', ${JSON.stringify(path.join(dir, 'trained.svg'))}], { out, err, lab: reference });
+      process.stdout.write('exit ' + code + '\\n');`);
+    expect(text).toContain('exit 0');
+    expect(text.split('\n').filter((l) => l.startsWith('err: training: step'))).toEqual([50, 100, 150, 200].map((n) => expect.stringMatching(new RegExp(`^err: training: step ${n} of 200 \\(\\d+\\.\\d s\\)$`))));
+    expect(text).toMatch(/out: trained your decoder: 200 steps of 16 dates in \d+\.\d s/);
+    expect(text).toContain('17 May 1999  ->  1999-05-17');
+  });
+
   test('with the stub, it says what to implement and exits 1; without a date it is a usage error', () => {
     const err: string[] = [];
     expect(translate(['April 4, 2024', '--svg', path.join(dir, 'stub.svg')], { out: () => {}, err: (s) => err.push(s) })).toBe(1);
