@@ -339,7 +339,7 @@ describe('the student process', () => {
       if (x.data[1] === 1) for (;;) {}
       return { shape: [1], data: [1] };
     }`;
-    const train = (p: StudentProcess, runMs: number, loops: boolean, budgetMs: number, watch?: (n: number) => number | undefined) =>
+    const train = (p: StudentProcess, runMs: number, loops: boolean, budgetMs: number, watch?: (n: number) => number) =>
       p.call({ op: 'train', stage: 'forward', inputs: { x: { shape: [2], data: Float64Array.of(runMs, loops ? 1 : 0) } }, params: {} }, budgetMs, undefined, watch);
 
     test('is stopped once it goes its watch without a report, long before its budget; the next call runs in the same process', async () => {

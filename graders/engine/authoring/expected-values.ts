@@ -62,9 +62,12 @@ export function expectedKey(root: string, lab: string): string {
 
 const REFERENCE_TIMEOUT_MS = 60000;
 
-/** How long the reference's call went from each report of progress to the next (child.cjs), when it reported any. */
-function gapOf(r: { gapsMs?: number[] }): Pick<ExpectedCase, 'gaps_ms'> {
-  return r.gapsMs === undefined ? {} : { gaps_ms: r.gapsMs.map((g) => Math.round(g * 100) / 100) };
+/**
+ * The timing of a case: how long the reference's call took (the call the item checks), and how
+ * long it went from each report of progress to the next (child.cjs), when it reported any.
+ */
+function timing(r: { ms: number; gapsMs?: number[] }): Pick<ExpectedCase, 'ms' | 'gaps_ms'> {
+  return { ms: r.ms, ...(r.gapsMs ? { gaps_ms: r.gapsMs.map((g) => Math.round(g * 100) / 100) } : {}) };
 }
 
 /** Heap for trusted code (the reference, a mutant): generous, it is ours. */
@@ -120,16 +123,16 @@ export async function computeExpected(root: string, lab: Lab, items: Item[] = la
         }
         if (!fwd.ok) fail(root, lab, item, k, c, fwd.failure.message);
         const outputs = item.check === 'forward' ? evaluated(op, fwd.value, c.inputs, c.params) : fwd.value;
-        const e: ExpectedCase = { label: c.label, seed: c.seed, inputs: c.inputs, params: c.params, outputs, mutants: {}, ms: fwd.ms, forward_ms: fwd.ms, ...gapOf(fwd) };
+        const e: ExpectedCase = { label: c.label, seed: c.seed, inputs: c.inputs, params: c.params, outputs, mutants: {}, forward_ms: fwd.ms };
+        let timed: { ms: number; gapsMs?: number[] } = fwd;
         if (item.check === 'backward') {
           e.upstream = drawUpstream(fwd.value, op.upstream, c.seed);
           const bwd = await reference.call({ op: item.op, stage: 'backward', inputs: c.inputs, params: c.params, upstream: e.upstream }, REFERENCE_TIMEOUT_MS);
           if (!bwd.ok) fail(root, lab, item, k, c, bwd.failure.message);
           e.grads = selectGrads(bwd.value, item.grads) as Values;
-          e.ms = bwd.ms;
-          delete e.gaps_ms;
-          Object.assign(e, gapOf(bwd));
+          timed = bwd;
         }
+        Object.assign(e, timing(timed));
         cases.push(e);
       }
       const diagnoses = Object.fromEntries(item.mutants.map((id) => [id, { title: lab.mutants[id].title, diagnosis: lab.mutants[id].diagnosis, loses: lab.mutants[id].loses }]));

@@ -152,7 +152,7 @@ async function gradeCase(proc: StudentProcess, item: Item, op: OpDef, e: Expecte
     const { where, looping } = stoppedWhere(r.failure, ms);
     const after = r.failure.stalledAfter;
     if (after !== undefined && stall) {
-      return { label: e.label, status: 'timed_out', message: `stopped after ${formatSeconds(stall.watch(after) ?? 0)} without progress (${stall.why(after)}; an infinite loop?)${where}`, stoppedIn: looping };
+      return { label: e.label, status: 'timed_out', message: `stopped after ${formatSeconds(stall.watch(after))} without progress (${stall.why(after)}; an infinite loop?)${where}`, stoppedIn: looping };
     }
     return { label: e.label, status: 'timed_out', message: `did not finish within ${formatSeconds(budget.ms)} (${budget.why}; an infinite loop?)${where}`, stoppedIn: looping };
   }

@@ -191,7 +191,7 @@ function takeTracking(msg) {
  * on computing), and the first one arms its watch. The reference's reply says how long it went
  * from each report to the next, the last to its end (`gapsMs`): the grader gives a student's
  * call, after its report n, a multiple of the reference's time from its report n. A call that
- * never reports is never watched, so a student who edited the trainer loses nothing but the
+ * never reports is never watched, so given code that does not report loses nothing but the
  * early stop. Lab code can call this too: it can only keep its own call running, up to the
  * call's whole budget. Report steps, not inner iterations: each report is a message (at most
  * MAX_REPORTS a call).

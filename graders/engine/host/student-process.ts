@@ -43,10 +43,10 @@ export type CallResult = { ok: true; value: Values; mutated: string[]; ms: numbe
 
 /**
  * A watch on a call's progress (child.cjs): after the call's report n, the most computing time it
- * may take until its next report, in ms (undefined: no watch from there). The first report arms
- * it; a call that never reports is stopped at its budget only.
+ * may take until its next report, in ms (none where that is not less than the call's budget). The
+ * first report arms it; a call that never reports is stopped at its budget only.
  */
-export type ProgressWatch = (n: number) => number | undefined;
+export type ProgressWatch = (n: number) => number;
 export type BatchResult = { ok: true; values: Values[] } | { ok: false; failure: CallFailure };
 
 export interface CallRequest {
@@ -341,6 +341,13 @@ function requestId(): number {
   return randomInt(1, 2 ** 47);
 }
 
+/** When a budget began: the time, the process tree's computing time (where the machine can tell), and how long its code had been seen asleep. */
+interface BudgetStart {
+  at: number;
+  cpu?: number;
+  asleepMs: number;
+}
+
 /** A call that grew by this much memory and was still running at its deadline was exhausting memory. */
 const GROWTH_MB = 64;
 
@@ -502,13 +509,11 @@ export class StudentProcess {
         resolve(r);
       };
       const startMb = child.pid ? treeSample(child.pid).rssMb : 0;
-      const startCpu = child.pid ? treeCpuMs(child.pid) : undefined;
-      const startedAt = Date.now();
       // Time the lab's code was seen asleep. A sample stands for the time since the one before,
       // at most two periods: when this process was itself too busy to look, a reply that
       // came meanwhile (its sender asleep since) is not charged for the wait.
       let asleepMs = 0;
-      let sampledAt = startedAt;
+      let sampledAt = Date.now();
       const sample = (): TreeSample | undefined => {
         if (!child.pid) return undefined;
         const s = treeSample(child.pid);
@@ -517,14 +522,25 @@ export class StudentProcess {
         sampledAt = now;
         return s;
       };
+      const mark = (): BudgetStart => ({ at: Date.now(), cpu: child.pid ? treeCpuMs(child.pid) : undefined, asleepMs });
+      const started = mark();
+      const startedAt = started.at;
+      /**
+       * The computing time a budget of `budgetMs` begun at `from` still owes the process (a busy
+       * machine gave it less than that), while the wall clock allows; else 0: the budget is spent.
+       */
+      const owedMs = (budgetMs: number, from: BudgetStart): number => {
+        sample();
+        const cpu = child.pid && from.cpu !== undefined ? treeCpuMs(child.pid) : undefined;
+        const owed = cpu === undefined ? 0 : budgetMs - (cpu - from.cpu! + asleepMs - from.asleepMs);
+        return owed > 50 && Date.now() - from.at + owed <= budgetMs * MAX_BUDGET_STRETCH ? owed : 0;
+      };
       const deadline = () => {
         // Replies already waiting are read first (they are in the pipe before this check runs).
         setImmediate(() => {
           if (done) return;
-          sample();
-          const cpu = child.pid && startCpu !== undefined ? treeCpuMs(child.pid) : undefined;
-          const owed = cpu === undefined ? 0 : ms - (cpu - startCpu! + asleepMs);
-          if (owed > 50 && Date.now() - startedAt + owed <= ms * MAX_BUDGET_STRETCH) {
+          const owed = owedMs(ms, started);
+          if (owed > 0) {
             timer = setTimeout(deadline, owed);
             return;
           }
@@ -601,10 +617,8 @@ export class StudentProcess {
       let stallTimer: NodeJS.Timeout | undefined;
       let stallGen = 0;
       let reports = 0;
-      let stallMs: number | undefined;
-      let progressAt = 0;
-      let progressCpu: number | undefined;
-      let progressAsleepMs = 0;
+      let stallMs = 0;
+      let lastReport = started;
       const arm = (delay: number | undefined) => {
         const gen = ++stallGen;
         clearTimeout(stallTimer);
@@ -614,24 +628,15 @@ export class StudentProcess {
         if (done || interrupted || !stallWatch) return;
         reports = n;
         stallMs = stallWatch(n);
-        progressAt = Date.now();
-        progressCpu = child.pid ? treeCpuMs(child.pid) : undefined;
-        progressAsleepMs = asleepMs;
-        arm(stallMs !== undefined && stallMs < ms ? stallMs : undefined);
+        lastReport = mark();
+        arm(stallMs < ms ? stallMs : undefined);
       };
       const stalled = (gen: number) => {
         // Replies and reports already waiting are read first.
         setImmediate(() => {
-          if (gen !== stallGen || done || interrupted || stallMs === undefined) return;
-          const since = Date.now() - progressAt;
-          if (since < stallMs) {
-            arm(stallMs - since);
-            return;
-          }
-          sample();
-          const cpu = child.pid && progressCpu !== undefined ? treeCpuMs(child.pid) : undefined;
-          const owed = cpu === undefined ? 0 : stallMs - (cpu - progressCpu! + asleepMs - progressAsleepMs);
-          if (owed > 50 && since + owed <= stallMs * MAX_BUDGET_STRETCH) {
+          if (gen !== stallGen || done || interrupted) return;
+          const owed = owedMs(stallMs, lastReport);
+          if (owed > 0) {
             arm(owed);
             return;
           }
