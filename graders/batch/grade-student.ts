@@ -6,9 +6,9 @@
  */
 import { expectedFor } from '../engine/core/expected';
 import type { SubmissionBudgets } from '../engine/host/budgets';
-import { gradeLab } from '../engine/core/grade';
+import { gradeLab, overHarness } from '../engine/core/grade';
 import { Lab, loadLab } from '../engine/core/labs';
-import { directoryTree, mapTree, overlay } from '../engine/host/modules';
+import { mapTree } from '../engine/host/modules';
 import { LabResult, Results, resultsOf, sumScores } from '../engine/core/results';
 import type { SandboxMode } from '../engine/host/sandbox';
 import { IntakeProblem, Submission, gradedDigest, readSubmission } from './intake';
@@ -83,7 +83,7 @@ export async function gradeStudent(sub: Submission, config: GradeConfig): Promis
   if (taken.problem) {
     for (const lab of labs) results.push(labNotGraded(lab, `${taken.problem.code}: ${taken.problem.message}`));
   } else {
-    const tree = overlay(mapTree(taken.files, sub.student), directoryTree(config.root));
+    const tree = overHarness(config.root, mapTree(taken.files, sub.student));
     // Shared by the labs: a submission whose code never finishes loading pays one full load budget.
     const budgets: SubmissionBudgets = {};
     for (const lab of labs) {

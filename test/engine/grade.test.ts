@@ -3,9 +3,12 @@
  * in, syntax errors are reported with their place, and gradient feedback tells a wrong
  * forward from a wrong backward.
  */
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { expectedFor } from '../../graders/engine/core/expected';
 import { gradeSubmission } from '../../graders/engine/core/grade';
+import { gradeStudent } from '../../graders/batch/grade-student';
 import { loadLab } from '../../graders/engine/core/labs';
 import { ResultsSchema } from '../../graders/engine/core/results';
 import { ROOT } from '../support/paths';
@@ -99,4 +102,21 @@ test('labs graded two at a time give the same results, in the order of the selec
   expect(strip(together)).toEqual(strip(alone));
   expect(together.labs[0].score).toBeLessThan(together.labs[0].max_score); // the mistakes are found
   expect([...started].sort()).toEqual([...labs].sort());
+}, 120000);
+
+// Given code (labs/<lab>/provided/) is the harness's wherever a submission is graded: from its
+// folder (grade, the release's CI) and from what a batch's intake took into memory.
+test("a submission's copy of the labs' given code is never what runs, whether graded from its folder or in a batch", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'given-code-'));
+  fs.cpSync(path.join(ROOT, 'reference', 'attention'), path.join(dir, 'labs', 'attention'), { recursive: true });
+  fs.mkdirSync(path.join(dir, 'labs', 'attention', 'provided'), { recursive: true });
+  // The student's decoder imports it: run, this copy would fail the whole lab as it loads.
+  fs.writeFileSync(path.join(dir, 'labs', 'attention', 'provided', 'batch.ts'), "throw new Error('an edited copy of given code');\n");
+  const folder = await gradeSubmission({ root: ROOT, submission: dir, labs: ['attention'], sandbox: 'permission' });
+  const batch = await gradeStudent({ student: 'alice', path: dir, kind: 'folder' }, { root: ROOT, labs: ['attention'], sandbox: 'permission', memoryMb: 512, typecheck: false });
+  for (const [from, r] of [['folder', folder], ['batch', batch.results]] as const) {
+    expect([from, r.labs[0].items.filter((i) => i.status !== 'passed').map((i) => `${i.id}: ${i.message}`)]).toEqual([from, []]);
+    expect([from, r.score]).toEqual([from, r.max_score]);
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
 }, 120000);

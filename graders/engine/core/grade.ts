@@ -457,7 +457,15 @@ export interface GradeOptions {
  * holds when the submission is the graders' own checkout too (a student's release).
  */
 export function submissionTree(root: string, submission: string): SourceTree {
-  return path.resolve(submission) === path.resolve(root) ? submissionFiles(root) : overlay(withoutGivenCode(submissionFiles(submission)), directoryTree(root));
+  return path.resolve(submission) === path.resolve(root) ? submissionFiles(root) : overHarness(root, submissionFiles(submission));
+}
+
+/**
+ * A submission's files (read from its folder, or taken into memory by a batch's intake) over the
+ * harness's: a file the submission lacks is the harness's (the stub), and given code always is.
+ */
+export function overHarness(root: string, files: SourceTree): SourceTree {
+  return overlay(withoutGivenCode(files), directoryTree(root));
 }
 
 /** A lab's given code: students read it and neither change it nor hand it in (the labs' READMEs). */
